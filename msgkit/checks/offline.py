@@ -1,0 +1,379 @@
+"""Offline validation: everything that can be known about a request without the network.
+
+The hot path (``msgkit lint`` runs on every commit) walks the parsed tree once and checks as it
+goes; positions are computed only for the diagnostics that need them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from ..config import Config
+from ..diagnostics import Diagnostic, Fix, Report, Severity
+from ..markup import Locator, RawSegment, scan
+from ..model import Message
+from ..schemas import catalogue, limits
+from .scripts import foreign_scripts
+
+__all__ = ["check_msg", "check_params", "validate"]
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+# Characters that cannot travel as a readable parameter (the provider's error_malformed_params).
+_MALFORMED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What a Config means for the hot path, worked out once per Config."""
+
+    max_length: int
+    languages: dict[str, tuple[str, ...]]  # known code -> scripts its voice reads (() = unknown)
+    by_lower: dict[str, str]  # lowercased known code -> canonical code
+    names: dict[str, str]  # lowercased language name -> code, for did-you-mean
+    only_listed: bool
+    tag_pattern: re.Pattern[str]
+    genders: tuple[str, ...]
+    default_scripts: tuple[str, ...]
+    audio_schemes: tuple[str, ...]
+    audio_extensions: tuple[str, ...]
+    tag_length: int
+    notify_url_length: int
+
+
+@lru_cache(maxsize=64)
+def _rules(config: Config) -> _Rules:
+    cat = catalogue()
+    lim = limits()
+    languages: dict[str, tuple[str, ...]]
+    if config.languages_only:
+        languages = {code: cat.languages.get(code, ()) for code in config.languages}
+    else:
+        languages = dict(cat.languages)
+        for code in config.languages:
+            languages.setdefault(code, ())
+    names = {name.lower(): code for code, name in cat.language_names.items()}
+    names.update({name.split(" ")[0].lower(): code for code, name in cat.language_names.items()})
+    return _Rules(
+        max_length=lim.msg_length if config.max_msg_length is None else config.max_msg_length,
+        languages=languages,
+        by_lower={code.lower(): code for code in [*cat.languages, *config.languages]},
+        names=names,
+        only_listed=config.languages_only,
+        tag_pattern=re.compile(cat.language_pattern),
+        genders=cat.genders,
+        default_scripts=cat.languages.get(cat.default_language, ("Latin",)),
+        audio_schemes=lim.audio_schemes,
+        audio_extensions=lim.audio_extensions,
+        tag_length=lim.tag_length,
+        notify_url_length=lim.notify_url_length,
+    )
+
+
+class _Collector:
+    """Builds diagnostics with positions, honouring select/ignore."""
+
+    __slots__ = ("config", "items", "locator")
+
+    def __init__(self, config: Config, locator: Locator | None) -> None:
+        self.config = config
+        self.locator = locator
+        self.items: list[Diagnostic] = []
+
+    def add(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        *,
+        offset: int | None = None,
+        hint: str | None = None,
+        field: str = "msg",
+        fix: Fix | None = None,
+    ) -> None:
+        if not self.config.wants(code):
+            return
+        line = column = None
+        if offset is not None and self.locator is not None:
+            line, column = self.locator.position(offset)
+        self.items.append(
+            Diagnostic(code, severity, message, line, column, hint, field, offset, fix)
+        )
+
+
+def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
+    """Why ``url`` is not an absolute URL with one of ``schemes``; ``None`` when it is."""
+    if not url.strip():
+        return "the URL is empty"
+    space = next((i for i, c in enumerate(url) if c.isspace()), None)
+    if space is not None:
+        return f"the URL contains white space at character {space + 1}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"the URL cannot be parsed: {error}"
+    scheme = parts.scheme.lower()
+    if not scheme:
+        return "the URL is not absolute: it has no scheme"
+    if scheme not in schemes:
+        return f"the scheme {parts.scheme!r} is not supported; only {' and '.join(schemes)}"
+    if not parts.hostname:
+        return "the URL has no host"
+    if parts.username is not None or parts.password is not None:
+        return "the URL carries credentials (user:password@), which must not be shared"
+    if port == 0:
+        return "the URL's port is 0"
+    return None
+
+
+def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str, ...] | None:
+    """Check a speech language; return the scripts its voice reads, or None when unknown."""
+    language = raw.language
+    if language is None:
+        return rules.default_scripts
+    known = rules.languages.get(language)
+    if known is not None:
+        return known or None
+    offset = c.locator.attribute(raw.element, "language") if c.locator else None
+    canonical = rules.by_lower.get(language.lower())
+    fix = None
+    if canonical is not None and offset is not None:
+        fix = Fix(offset, offset + len(language), canonical, f"{language} -> {canonical}")
+    if not rules.tag_pattern.match(language):
+        guess = canonical or rules.by_lower.get(language.replace("_", "-").lower())
+        guess = guess or rules.names.get(language.lower())
+        if guess is None:
+            close = difflib.get_close_matches(language, list(rules.languages), n=1)
+            guess = close[0] if close else None
+        hint = (f'did you mean language="{guess}"?' if guess else
+                "use a language code such as en or zh-HK")
+        c.add("error_msg_invalid_language", _E,
+              f"language {language!r} is not a language code", offset=offset, hint=hint)
+        return None
+    listed = ", ".join(rules.languages)
+    if rules.only_listed:
+        hint = f'did you mean language="{canonical}"?' if canonical else f"configured: {listed}"
+        c.add("error_msg_invalid_language", _E,
+              f"language {language!r} is not on the configured list", offset=offset, hint=hint,
+              fix=fix)
+        return None
+    if canonical is not None:
+        c.add("warning_msg_language_unverified", _W,
+              f"language {language!r} is written in the wrong case", offset=offset,
+              hint=f'write language="{canonical}"', fix=fix)
+        return rules.languages.get(canonical) or None
+    c.add("warning_msg_language_unverified", _W,
+          f"language {language!r} is not in the documented catalogue ({listed})", offset=offset,
+          hint="check the provider supports it, then add it with --language "
+               f"{language} (or languages in [tool.msgkit])")
+    return None
+
+
+def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
+    gender = raw.gender
+    if gender is None or gender in rules.genders:
+        return
+    offset = c.locator.attribute(raw.element, "gender") if c.locator else None
+    lowered = gender.strip().lower()
+    fix = None
+    if lowered in rules.genders:
+        hint = f'write gender="{lowered}"'
+        if offset is not None:
+            fix = Fix(offset, offset + len(gender), lowered, f"{gender} -> {lowered}")
+    else:
+        hint = f"use {' or '.join(rules.genders)}"
+    c.add("error_msg_invalid_gender", _E, f"gender {gender!r} is not supported", offset=offset,
+          hint=hint, fix=fix)
+
+
+def _segment_offset(locator: Locator, raw: RawSegment) -> int:
+    if raw.kind != "text":
+        return locator.element(raw.element)
+    return 0 if raw.after < 0 else locator.after(raw.after)
+
+
+def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) -> None:
+    locator = c.locator
+    assert locator is not None
+    for raw in segments:
+        kind = raw.kind
+        if kind == "url":
+            url = raw.text
+            problem = url_problem(url, rules.audio_schemes)
+            if problem is not None:
+                c.add("error_msg_invalid_url", _E, f"<url>: {problem}",
+                      offset=locator.element(raw.element),
+                      hint="give an absolute http:// or https:// URL of the recording")
+                continue
+            path = urlsplit(url).path.lower()
+            if not path.endswith(rules.audio_extensions):
+                c.add("error_msg_invalid_file_format", _E,
+                      f"<url>: {url!r} does not end in {', '.join(rules.audio_extensions)}",
+                      offset=locator.element(raw.element),
+                      hint="convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link "
+                           "to the file itself")
+            continue
+        if kind == "speech":
+            scripts = _check_language(c, rules, raw)
+            _check_gender(c, rules, raw)
+            if not raw.text.strip():
+                c.add("warning_msg_empty", _W, "empty <speech> segment",
+                      offset=locator.element(raw.element), hint="remove it or give it text")
+                continue
+        else:
+            scripts = rules.default_scripts
+        if scripts and not raw.text.isascii():
+            foreign = foreign_scripts(raw.text, scripts)
+            if foreign:
+                what = "plain text" if kind == "text" else "<speech>"
+                c.add("error_msg_cannot_convert_text", _W,
+                      f"{'/'.join(foreign)} text in {what} read by a voice for "
+                      f"{'/'.join(scripts)} only", offset=_segment_offset(locator, raw),
+                      hint=_script_hint(foreign))
+
+
+def _script_hint(foreign: list[str]) -> str:
+    cat = catalogue()
+    for code, scripts in cat.languages.items():
+        if all(s in scripts for s in foreign):
+            return f'wrap it in <speech language="{code}">...</speech>'
+    return "wrap it in <speech language=\"..\"> with a language whose voice reads that script"
+
+
+def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[Diagnostic]:
+    """Diagnostics for a ``msg`` markup string. Never raises on a ``str``."""
+    rules = _rules(config)
+    if c is None:
+        c = _Collector(config, None)
+    locator = Locator(markup)
+    c.locator = locator
+    length = len(markup)
+    limit = rules.max_length
+    if length > limit:
+        c.add("error_msg_invalid_length", _E,
+              f"msg is {length} characters long; the limit is {limit}", offset=limit,
+              hint="shorten it, or split it over several blocks"
+              + ("" if limit >= limits().msg_length_documented else
+                 f"; if your account accepts {limits().msg_length_documented} characters, "
+                 f"set max_msg_length = {limits().msg_length_documented}"))
+    elif 2 * length > limit and not markup.isascii():
+        utf16 = length + len(_ASTRAL.findall(markup))
+        if utf16 > limit:
+            c.add("warning_msg_length_utf16", _W,
+                  f"msg is {length} characters but {utf16} UTF-16 units; the limit is {limit}",
+                  offset=None, hint="characters outside the Basic Multilingual Plane (emoji) "
+                  "may count twice on the server; shorten the msg")
+    bad = _MALFORMED.search(markup)
+    if bad is not None:
+        c.add("error_malformed_params", _E,
+              f"msg contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+              "parameter", offset=bad.start(), hint="remove control characters and lone "
+              "surrogates; check the file's encoding")
+        return c.items
+    if not markup.strip():
+        c.add("warning_msg_empty", _W, "msg is empty", offset=0,
+              hint="give the msg some text, or leave the parameter out")
+        return c.items
+    result = scan(markup)
+    for problem in result.problems:
+        fix = _escape_fix(markup, problem.offset, problem.hint)
+        c.add("error_msg_invalid_xml", _E, problem.message, offset=problem.offset,
+              hint=problem.hint, fix=fix)
+    if not result.problems:
+        _check_segments(c, rules, result.segments)
+    return c.items
+
+
+def _escape_fix(markup: str, offset: int, hint: str | None) -> Fix | None:
+    """The safe fix for a stray ``&`` or ``<``: escape that one character."""
+    if not hint or not hint.startswith("escape it as") or offset >= len(markup):
+        return None
+    char = markup[offset]
+    if char == "&":
+        return Fix(offset, offset + 1, "&amp;", "escaped '&' as '&amp;'")
+    if char == "<":
+        return Fix(offset, offset + 1, "&lt;", "escaped '<' as '&lt;'")
+    return None
+
+
+def check_params(
+    *,
+    tag: str | None = None,
+    notify_url: str | None = None,
+    monitor_notify_url: str | None = None,
+    config: Config,
+    c: _Collector | None = None,
+) -> list[Diagnostic]:
+    """Diagnostics for the request parameters that travel with a msg."""
+    rules = _rules(config)
+    if c is None:
+        c = _Collector(config, None)
+    c.locator = None
+    if tag is not None:
+        if len(tag) > rules.tag_length:
+            c.add("error_tag_invalid_length", _E,
+                  f"tag is {len(tag)} characters long; the limit is {rules.tag_length}",
+                  field="tag", hint="keep only your reference ID in the tag")
+        bad = _MALFORMED.search(tag)
+        if bad is not None:
+            c.add("error_malformed_params", _E,
+                  f"tag contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+                  "parameter", field="tag", hint="remove control characters")
+    for name, value in (("notify_url", notify_url), ("monitor_notify_url", monitor_notify_url)):
+        if value is None:
+            continue
+        code = f"error_invalid_{name}"
+        if len(value) > rules.notify_url_length:
+            c.add(code, _E, f"{name} is {len(value)} characters long; the limit is "
+                  f"{rules.notify_url_length}", field=name,
+                  hint="shorten the query string you pass through")
+            continue
+        problem = url_problem(value, ("http", "https"))
+        if problem is not None:
+            c.add(code, _E, f"{name}: {problem}", field=name,
+                  hint="give a fully-qualified URL such as https://example.com/hoiio/notify")
+    return c.items
+
+
+# Extra checks (from plugins) run after the built-in ones; they see the parsed Message.
+ExtraCheck = Callable[[Message, Config], Iterable[Diagnostic]]
+
+
+def validate(
+    message_or_markup: Message | str,
+    *,
+    tag: str | None = None,
+    notify_url: str | None = None,
+    monitor_notify_url: str | None = None,
+    config: Config | None = None,
+) -> Report:
+    """Check a msg and its parameters as the provider would, before anything is sent.
+
+    Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
+    """
+    if config is None:
+        config = _DEFAULT
+    if isinstance(message_or_markup, Message):
+        markup = message_or_markup.render()
+    elif isinstance(message_or_markup, str):
+        markup = message_or_markup
+    else:
+        raise TypeError(
+            f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
+        )
+    c = _Collector(config, None)
+    check_msg(markup, config, c)
+    if tag is not None or notify_url is not None or monitor_notify_url is not None:
+        check_params(tag=tag, notify_url=notify_url, monitor_notify_url=monitor_notify_url,
+                     config=config, c=c)
+    return Report.of(c.items, strict=config.strict)
+
+
+_DEFAULT = Config()

@@ -1,0 +1,143 @@
+"""Diagnostics: one vocabulary for every problem msgkit reports, and the report that holds them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+__all__ = ["CODES", "Code", "Diagnostic", "Fix", "Report", "Severity"]
+
+
+class Severity(str, enum.Enum):
+    """How bad a diagnostic is. A ``str`` enum, so ``"error"`` and ``"warning"`` work as well."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A safe edit of the ``msg`` string: replace ``msg[start:end]`` with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem, named with the provider's own status where it has one.
+
+    ``line`` and ``column`` are 1-based positions within the ``msg`` (``None`` where the problem
+    has no position, as for ``tag``); ``offset`` is the 0-based character offset they stand for.
+    ``field`` names the request parameter the problem is in.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+    field: str = "msg"
+    offset: int | None = None
+    fix: Fix | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):
+            object.__setattr__(self, "severity", Severity(self.severity))
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.line}:{self.column}: " if self.line is not None else ""
+        return f"{where}{self.code} {self.message}"
+
+
+def _position_key(d: Diagnostic) -> tuple[int, int, int]:
+    if d.line is None:
+        return (1, 0, 0)
+    return (0, d.line, d.column or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of validation: diagnostics ordered by position, then the position-less ones."""
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    strict: bool = field(default=False, compare=False)
+
+    @classmethod
+    def of(cls, diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> Report:
+        return cls(tuple(sorted(diagnostics, key=_position_key)), strict)
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (and, under ``strict``, no warnings either)."""
+        if self.strict:
+            return not self.diagnostics
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.diagnostics)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.diagnostics)
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A documented diagnostic code: its severity, what it means, and whether ``--fix`` mends it."""
+
+    severity: Severity
+    summary: str
+    fixable: bool = False
+    api: bool = True  # the provider answers this status; False for msgkit's own advisories
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+CODES: dict[str, Code] = {
+    "error_msg_invalid_xml": Code(_E, "The msg markup is not well-formed, or uses elements, "
+                                  "attributes or nesting the markup does not allow.", fixable=True),
+    "error_msg_invalid_length": Code(_E, "The rendered msg is longer than the limit."),
+    "warning_msg_length_utf16": Code(_W, "The msg fits the limit in code points but not in "
+                                     "UTF-16 units, as a Java-based server may count it.",
+                                     api=False),
+    "error_msg_invalid_language": Code(_E, "A speech language that is not a well-formed "
+                                       "language code, or not on the configured list."),
+    "warning_msg_language_unverified": Code(_W, "A well-formed language code the documented "
+                                            "catalogue does not list.", fixable=True, api=False),
+    "error_msg_invalid_gender": Code(_E, "A speech gender other than male or female.",
+                                     fixable=True),
+    "error_msg_cannot_convert_text": Code(_W, "Speech text in a script its language's voice "
+                                          "cannot read."),
+    "error_msg_invalid_url": Code(_E, "A <url> that is not an absolute http or https URL."),
+    "error_msg_invalid_file_format": Code(_E, "A <url> whose file is not .mp3, .wav or .gsm."),
+    "error_malformed_params": Code(_E, "Characters that cannot travel as a readable parameter."),
+    "error_tag_invalid_length": Code(_E, "The tag is longer than 256 characters."),
+    "error_invalid_notify_url": Code(_E, "notify_url is not a fully-qualified http or https "
+                                     "URL of at most 4000 characters."),
+    "error_invalid_monitor_notify_url": Code(_E, "monitor_notify_url is not a fully-qualified "
+                                             "http or https URL of at most 4000 characters."),
+    "warning_msg_empty": Code(_W, "The msg, or one of its segments, is empty.", api=False),
+}
