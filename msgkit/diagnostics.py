@@ -117,27 +117,45 @@ class Code:
 _E, _W = Severity.ERROR, Severity.WARNING
 
 CODES: dict[str, Code] = {
-    "error_msg_invalid_xml": Code(_E, "The msg markup is not well-formed, or uses elements, "
-                                  "attributes or nesting the markup does not allow.", fixable=True),
+    "error_msg_invalid_xml": Code(
+        _E,
+        "The msg markup is not well-formed, or uses elements, "
+        "attributes or nesting the markup does not allow.",
+        fixable=True,
+    ),
     "error_msg_invalid_length": Code(_E, "The rendered msg is longer than the limit."),
-    "warning_msg_length_utf16": Code(_W, "The msg fits the limit in code points but not in "
-                                     "UTF-16 units, as a Java-based server may count it.",
-                                     api=False),
-    "error_msg_invalid_language": Code(_E, "A speech language that is not a well-formed "
-                                       "language code, or not on the configured list."),
-    "warning_msg_language_unverified": Code(_W, "A well-formed language code the documented "
-                                            "catalogue does not list.", fixable=True, api=False),
-    "error_msg_invalid_gender": Code(_E, "A speech gender other than male or female.",
-                                     fixable=True),
-    "error_msg_cannot_convert_text": Code(_W, "Speech text in a script its language's voice "
-                                          "cannot read."),
+    "warning_msg_length_utf16": Code(
+        _W,
+        "The msg fits the limit in code points but not in "
+        "UTF-16 units, as a Java-based server may count it.",
+        api=False,
+    ),
+    "error_msg_invalid_language": Code(
+        _E,
+        "A speech language that is not a well-formed language code, or not on the configured list.",
+    ),
+    "warning_msg_language_unverified": Code(
+        _W,
+        "A well-formed language code the documented catalogue does not list.",
+        fixable=True,
+        api=False,
+    ),
+    "error_msg_invalid_gender": Code(
+        _E, "A speech gender other than male or female.", fixable=True
+    ),
+    "error_msg_cannot_convert_text": Code(
+        _W, "Speech text in a script its language's voice cannot read."
+    ),
     "error_msg_invalid_url": Code(_E, "A <url> that is not an absolute http or https URL."),
     "error_msg_invalid_file_format": Code(_E, "A <url> whose file is not .mp3, .wav or .gsm."),
     "error_malformed_params": Code(_E, "Characters that cannot travel as a readable parameter."),
     "error_tag_invalid_length": Code(_E, "The tag is longer than 256 characters."),
-    "error_invalid_notify_url": Code(_E, "notify_url is not a fully-qualified http or https "
-                                     "URL of at most 4000 characters."),
-    "error_invalid_monitor_notify_url": Code(_E, "monitor_notify_url is not a fully-qualified "
-                                             "http or https URL of at most 4000 characters."),
+    "error_invalid_notify_url": Code(
+        _E, "notify_url is not a fully-qualified http or https URL of at most 4000 characters."
+    ),
+    "error_invalid_monitor_notify_url": Code(
+        _E,
+        "monitor_notify_url is not a fully-qualified http or https URL of at most 4000 characters.",
+    ),
     "warning_msg_empty": Code(_W, "The msg, or one of its segments, is empty.", api=False),
 }

@@ -24,7 +24,7 @@ _OPEN = f"<{_ROOT}>"
 _CLOSE = f"</{_ROOT}>"
 
 ALLOWED = {"speech": ("language", "gender"), "url": ()}
-_ALLOWED_TEXT = "text, <speech language=\"..\" gender=\"..\">...</speech> and <url>...</url>"
+_ALLOWED_TEXT = 'text, <speech language=".." gender="..">...</speech> and <url>...</url>'
 
 
 def _parser() -> etree.XMLParser:
@@ -80,39 +80,84 @@ class Scan:
 
 
 _SYNTAX_POSITION = re.compile(r", line \d+, column \d+$")
-_ESCAPE_HINT = "escape it as {0} (msgkit lint --fix does this), or build the msg with MessageBuilder"
+_ESCAPE_HINT = (
+    "escape it as {0} (msgkit lint --fix does this), or build the msg with MessageBuilder"
+)
 
 # libxml2's messages, said in the msg's own terms: (pattern, message, hint, token to point at).
 _FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
-    (re.compile(r"DOCTYPE|ENTITY"),
-     "a msg cannot contain a DOCTYPE, DTD or entity declaration",
-     "remove it; only the five predefined entities and numeric references are allowed", "<!"),
-    (re.compile(r"xmlParseEntityRef: no name|EntityRef: expecting ';'"),
-     "'&' must be written '&amp;' in text", _ESCAPE_HINT.format("&amp;"), "&"),
-    (re.compile(r"XML declaration allowed only at the start|ParsePI|PI "),
-     "XML declarations and processing instructions are not allowed in a msg",
-     "remove the <?...?> part; the msg is a fragment, not a document", "<?"),
-    (re.compile(r"StartTag: invalid element name"),
-     "'<' must be written '&lt;' in text", _ESCAPE_HINT.format("&lt;"), "<"),
-    (re.compile(r"Entity '([^']*)' not defined"),
-     "unknown entity '&{0};': only &amp; &lt; &gt; &quot; &apos; and numeric references exist",
-     "write the character itself, or a numeric reference such as &#233;", "&"),
-    (re.compile(r"Excessive depth in document"),
-     "elements are nested too deeply",
-     "the msg markup allows no nesting at all: " + _ALLOWED_TEXT, None),
-    (re.compile(r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)"),
-     "</{0}> closes nothing", "remove it, or add the <{0}> it belongs to", "</"),
-    (re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$"),
-     "<{0}> is never closed", "close it with </{0}>", None),
-    (re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)"),
-     "</{1}> does not close <{0}>", "close <{0}> with </{0}>", "</"),
-    (re.compile(r"Premature end of data in tag (\S+)"),
-     "<{0}> is never closed", "close it with </{0}>", None),
-    (re.compile(r"Extra content at the end of the document"),
-     "a closing tag that closes nothing", "remove it, or add the opening tag it belongs to", "</"),
-    (re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)"),
-     "a character reference to character {0}, which XML does not allow",
-     "remove it: control characters cannot travel in a msg", "&#"),
+    (
+        re.compile(r"DOCTYPE|ENTITY"),
+        "a msg cannot contain a DOCTYPE, DTD or entity declaration",
+        "remove it; only the five predefined entities and numeric references are allowed",
+        "<!",
+    ),
+    (
+        re.compile(r"xmlParseEntityRef: no name|EntityRef: expecting ';'"),
+        "'&' must be written '&amp;' in text",
+        _ESCAPE_HINT.format("&amp;"),
+        "&",
+    ),
+    (
+        re.compile(r"XML declaration allowed only at the start|ParsePI|PI "),
+        "XML declarations and processing instructions are not allowed in a msg",
+        "remove the <?...?> part; the msg is a fragment, not a document",
+        "<?",
+    ),
+    (
+        re.compile(r"StartTag: invalid element name"),
+        "'<' must be written '&lt;' in text",
+        _ESCAPE_HINT.format("&lt;"),
+        "<",
+    ),
+    (
+        re.compile(r"Entity '([^']*)' not defined"),
+        "unknown entity '&{0};': only &amp; &lt; &gt; &quot; &apos; and numeric references exist",
+        "write the character itself, or a numeric reference such as &#233;",
+        "&",
+    ),
+    (
+        re.compile(r"Excessive depth in document"),
+        "elements are nested too deeply",
+        "the msg markup allows no nesting at all: " + _ALLOWED_TEXT,
+        None,
+    ),
+    (
+        re.compile(r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)"),
+        "</{0}> closes nothing",
+        "remove it, or add the <{0}> it belongs to",
+        "</",
+    ),
+    (
+        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$"),
+        "<{0}> is never closed",
+        "close it with </{0}>",
+        None,
+    ),
+    (
+        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)"),
+        "</{1}> does not close <{0}>",
+        "close <{0}> with </{0}>",
+        "</",
+    ),
+    (
+        re.compile(r"Premature end of data in tag (\S+)"),
+        "<{0}> is never closed",
+        "close it with </{0}>",
+        None,
+    ),
+    (
+        re.compile(r"Extra content at the end of the document"),
+        "a closing tag that closes nothing",
+        "remove it, or add the opening tag it belongs to",
+        "</",
+    ),
+    (
+        re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)"),
+        "a character reference to character {0}, which XML does not allow",
+        "remove it: control characters cannot travel in a msg",
+        "&#",
+    ),
 ]
 
 
@@ -153,8 +198,9 @@ class Locator:
     def element(self, index: int) -> int:
         """Offset of the ``<`` that opens the element with document-order ``index``."""
         if self._elements is None:
-            self._elements = [m.start() for m in self._TOKENS.finditer(self.source)
-                              if m.group() == "<"]
+            self._elements = [
+                m.start() for m in self._TOKENS.finditer(self.source) if m.group() == "<"
+            ]
         if 0 <= index < len(self._elements):
             return self._elements[index]
         return 0
@@ -252,40 +298,59 @@ def scan(source: str) -> Scan:
             attrib = node.attrib
             allowed = ALLOWED.get(tag)
             if allowed is None:
-                problems.append(Problem(f"unknown element <{tag}>", locator.element(mine),
-                                        _suggest(tag)))
+                problems.append(
+                    Problem(f"unknown element <{tag}>", locator.element(mine), _suggest(tag))
+                )
             else:
                 for name in attrib:
                     if name not in allowed:
-                        what = (f"<{tag}> allows the attributes {' and '.join(allowed)}"
-                                if allowed else f"<{tag}> takes no attributes")
-                        problems.append(Problem(f"unknown attribute {name!r} on <{tag}>",
-                                                locator.attribute(mine, str(name), value=False),
-                                                what))
+                        what = (
+                            f"<{tag}> allows the attributes {' and '.join(allowed)}"
+                            if allowed
+                            else f"<{tag}> takes no attributes"
+                        )
+                        problems.append(
+                            Problem(
+                                f"unknown attribute {name!r} on <{tag}>",
+                                locator.attribute(mine, str(name), value=False),
+                                what,
+                            )
+                        )
             if len(node):
                 # Anything nested: one problem, then skip the nested elements' indices.
                 nested = list(node.iter())[1:]
                 first = next((n for n in nested if isinstance(n.tag, str)), None)
                 if first is not None:
-                    problems.append(Problem(
-                        f"<{first.tag}> is nested inside <{tag}>", locator.element(mine + 1),
-                        f"tags cannot be nested; close <{tag}> first: {_ALLOWED_TEXT}"))
+                    problems.append(
+                        Problem(
+                            f"<{first.tag}> is nested inside <{tag}>",
+                            locator.element(mine + 1),
+                            f"tags cannot be nested; close <{tag}> first: {_ALLOWED_TEXT}",
+                        )
+                    )
                 else:
-                    problems.append(Problem(f"a comment or processing instruction inside <{tag}>",
-                                            locator.element(mine), "remove it"))
+                    problems.append(
+                        Problem(
+                            f"a comment or processing instruction inside <{tag}>",
+                            locator.element(mine),
+                            "remove it",
+                        )
+                    )
                 index += sum(1 for n in nested if isinstance(n.tag, str))
-                text = "".join(node.itertext())
+                text = "".join(str(t) for t in node.itertext())
             else:
                 text = node.text or ""
             if tag == "speech":
-                segments.append(RawSegment("speech", text, attrib.get("language"),
-                                           attrib.get("gender"), mine))
+                segments.append(
+                    RawSegment("speech", text, attrib.get("language"), attrib.get("gender"), mine)
+                )
             elif tag == "url":
                 segments.append(RawSegment("url", text, element=mine))
         else:
-            what = "comments" if node.tag is etree.Comment else "processing instructions"
-            problems.append(Problem(f"{what} are not allowed in a msg",
-                                    _nth_special(source, node), "remove it"))
+            what = "comments" if isinstance(node, etree._Comment) else "processing instructions"
+            problems.append(
+                Problem(f"{what} are not allowed in a msg", _nth_special(source, node), "remove it")
+            )
             mine = index
         if node.tail:
             segments.append(RawSegment("text", node.tail, after=mine))
@@ -293,7 +358,7 @@ def scan(source: str) -> Scan:
 
 
 def _nth_special(source: str, node: etree._Element) -> int:
-    marker = "<!--" if node.tag is etree.Comment else "<?"
+    marker = "<!--" if isinstance(node, etree._Comment) else "<?"
     found = source.find(marker)
     return max(found, 0)
 

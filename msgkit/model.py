@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Union, overload
+from typing import overload
 
 from .errors import InvalidSegmentError
 
@@ -100,7 +100,7 @@ class Audio:
         return f"<url>{escape_text(self.url)}</url>"
 
 
-Segment = Union[Text, Speech, Audio]
+Segment = Text | Speech | Audio
 
 
 def _normalise(segments: Iterable[Segment]) -> tuple[Segment, ...]:

@@ -54,7 +54,7 @@ def validator(name: str) -> Validator:
     registry: Registry[Any] = Registry().with_resources(
         (_load(n)["$id"], Resource.from_contents(_load(n))) for n in schema_names()
     )
-    return Draft202012Validator(_load(name), registry=registry)  # type: ignore[no-any-return]
+    return Draft202012Validator(_load(name), registry=registry)
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,27 +152,49 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
         if guess is None:
             close = difflib.get_close_matches(language, list(rules.languages), n=1)
             guess = close[0] if close else None
-        hint = (f'did you mean language="{guess}"?' if guess else
-                "use a language code such as en or zh-HK")
-        c.add("error_msg_invalid_language", _E,
-              f"language {language!r} is not a language code", offset=offset, hint=hint)
+        hint = (
+            f'did you mean language="{guess}"?'
+            if guess
+            else "use a language code such as en or zh-HK"
+        )
+        c.add(
+            "error_msg_invalid_language",
+            _E,
+            f"language {language!r} is not a language code",
+            offset=offset,
+            hint=hint,
+        )
         return None
     listed = ", ".join(rules.languages)
     if rules.only_listed:
         hint = f'did you mean language="{canonical}"?' if canonical else f"configured: {listed}"
-        c.add("error_msg_invalid_language", _E,
-              f"language {language!r} is not on the configured list", offset=offset, hint=hint,
-              fix=fix)
+        c.add(
+            "error_msg_invalid_language",
+            _E,
+            f"language {language!r} is not on the configured list",
+            offset=offset,
+            hint=hint,
+            fix=fix,
+        )
         return None
     if canonical is not None:
-        c.add("warning_msg_language_unverified", _W,
-              f"language {language!r} is written in the wrong case", offset=offset,
-              hint=f'write language="{canonical}"', fix=fix)
+        c.add(
+            "warning_msg_language_unverified",
+            _W,
+            f"language {language!r} is written in the wrong case",
+            offset=offset,
+            hint=f'write language="{canonical}"',
+            fix=fix,
+        )
         return rules.languages.get(canonical) or None
-    c.add("warning_msg_language_unverified", _W,
-          f"language {language!r} is not in the documented catalogue ({listed})", offset=offset,
-          hint="check the provider supports it, then add it with --language "
-               f"{language} (or languages in [tool.msgkit])")
+    c.add(
+        "warning_msg_language_unverified",
+        _W,
+        f"language {language!r} is not in the documented catalogue ({listed})",
+        offset=offset,
+        hint="check the provider supports it, then add it with --language "
+        f"{language} (or languages in [tool.msgkit])",
+    )
     return None
 
 
@@ -189,8 +211,14 @@ def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
             fix = Fix(offset, offset + len(gender), lowered, f"{gender} -> {lowered}")
     else:
         hint = f"use {' or '.join(rules.genders)}"
-    c.add("error_msg_invalid_gender", _E, f"gender {gender!r} is not supported", offset=offset,
-          hint=hint, fix=fix)
+    c.add(
+        "error_msg_invalid_gender",
+        _E,
+        f"gender {gender!r} is not supported",
+        offset=offset,
+        hint=hint,
+        fix=fix,
+    )
 
 
 def _segment_offset(locator: Locator, raw: RawSegment) -> int:
@@ -208,24 +236,36 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             url = raw.text
             problem = url_problem(url, rules.audio_schemes)
             if problem is not None:
-                c.add("error_msg_invalid_url", _E, f"<url>: {problem}",
-                      offset=locator.element(raw.element),
-                      hint="give an absolute http:// or https:// URL of the recording")
+                c.add(
+                    "error_msg_invalid_url",
+                    _E,
+                    f"<url>: {problem}",
+                    offset=locator.element(raw.element),
+                    hint="give an absolute http:// or https:// URL of the recording",
+                )
                 continue
             path = urlsplit(url).path.lower()
             if not path.endswith(rules.audio_extensions):
-                c.add("error_msg_invalid_file_format", _E,
-                      f"<url>: {url!r} does not end in {', '.join(rules.audio_extensions)}",
-                      offset=locator.element(raw.element),
-                      hint="convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link "
-                           "to the file itself")
+                c.add(
+                    "error_msg_invalid_file_format",
+                    _E,
+                    f"<url>: {url!r} does not end in {', '.join(rules.audio_extensions)}",
+                    offset=locator.element(raw.element),
+                    hint="convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link "
+                    "to the file itself",
+                )
             continue
         if kind == "speech":
             scripts = _check_language(c, rules, raw)
             _check_gender(c, rules, raw)
             if not raw.text.strip():
-                c.add("warning_msg_empty", _W, "empty <speech> segment",
-                      offset=locator.element(raw.element), hint="remove it or give it text")
+                c.add(
+                    "warning_msg_empty",
+                    _W,
+                    "empty <speech> segment",
+                    offset=locator.element(raw.element),
+                    hint="remove it or give it text",
+                )
                 continue
         else:
             scripts = rules.default_scripts
@@ -233,10 +273,14 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             foreign = foreign_scripts(raw.text, scripts)
             if foreign:
                 what = "plain text" if kind == "text" else "<speech>"
-                c.add("error_msg_cannot_convert_text", _W,
-                      f"{'/'.join(foreign)} text in {what} read by a voice for "
-                      f"{'/'.join(scripts)} only", offset=_segment_offset(locator, raw),
-                      hint=_script_hint(foreign))
+                c.add(
+                    "error_msg_cannot_convert_text",
+                    _W,
+                    f"{'/'.join(foreign)} text in {what} read by a voice for "
+                    f"{'/'.join(scripts)} only",
+                    offset=_segment_offset(locator, raw),
+                    hint=_script_hint(foreign),
+                )
 
 
 def _script_hint(foreign: list[str]) -> str:
@@ -244,7 +288,7 @@ def _script_hint(foreign: list[str]) -> str:
     for code, scripts in cat.languages.items():
         if all(s in scripts for s in foreign):
             return f'wrap it in <speech language="{code}">...</speech>'
-    return "wrap it in <speech language=\"..\"> with a language whose voice reads that script"
+    return 'wrap it in <speech language=".."> with a language whose voice reads that script'
 
 
 def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[Diagnostic]:
@@ -257,35 +301,60 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
     length = len(markup)
     limit = rules.max_length
     if length > limit:
-        c.add("error_msg_invalid_length", _E,
-              f"msg is {length} characters long; the limit is {limit}", offset=limit,
-              hint="shorten it, or split it over several blocks"
-              + ("" if limit >= limits().msg_length_documented else
-                 f"; if your account accepts {limits().msg_length_documented} characters, "
-                 f"set max_msg_length = {limits().msg_length_documented}"))
+        c.add(
+            "error_msg_invalid_length",
+            _E,
+            f"msg is {length} characters long; the limit is {limit}",
+            offset=limit,
+            hint="shorten it, or split it over several blocks"
+            + (
+                ""
+                if limit >= limits().msg_length_documented
+                else f"; if your account accepts {limits().msg_length_documented} characters, "
+                f"set max_msg_length = {limits().msg_length_documented}"
+            ),
+        )
     elif 2 * length > limit and not markup.isascii():
         utf16 = length + len(_ASTRAL.findall(markup))
         if utf16 > limit:
-            c.add("warning_msg_length_utf16", _W,
-                  f"msg is {length} characters but {utf16} UTF-16 units; the limit is {limit}",
-                  offset=None, hint="characters outside the Basic Multilingual Plane (emoji) "
-                  "may count twice on the server; shorten the msg")
+            c.add(
+                "warning_msg_length_utf16",
+                _W,
+                f"msg is {length} characters but {utf16} UTF-16 units; the limit is {limit}",
+                offset=None,
+                hint="characters outside the Basic Multilingual Plane (emoji) "
+                "may count twice on the server; shorten the msg",
+            )
     bad = _MALFORMED.search(markup)
     if bad is not None:
-        c.add("error_malformed_params", _E,
-              f"msg contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
-              "parameter", offset=bad.start(), hint="remove control characters and lone "
-              "surrogates; check the file's encoding")
+        c.add(
+            "error_malformed_params",
+            _E,
+            f"msg contains U+{ord(bad.group()):04X}, which cannot travel as a readable parameter",
+            offset=bad.start(),
+            hint="remove control characters and lone surrogates; check the file's encoding",
+        )
         return c.items
     if not markup.strip():
-        c.add("warning_msg_empty", _W, "msg is empty", offset=0,
-              hint="give the msg some text, or leave the parameter out")
+        c.add(
+            "warning_msg_empty",
+            _W,
+            "msg is empty",
+            offset=0,
+            hint="give the msg some text, or leave the parameter out",
+        )
         return c.items
     result = scan(markup)
     for problem in result.problems:
         fix = _escape_fix(markup, problem.offset, problem.hint)
-        c.add("error_msg_invalid_xml", _E, problem.message, offset=problem.offset,
-              hint=problem.hint, fix=fix)
+        c.add(
+            "error_msg_invalid_xml",
+            _E,
+            problem.message,
+            offset=problem.offset,
+            hint=problem.hint,
+            fix=fix,
+        )
     if not result.problems:
         _check_segments(c, rules, result.segments)
     return c.items
@@ -318,27 +387,45 @@ def check_params(
     c.locator = None
     if tag is not None:
         if len(tag) > rules.tag_length:
-            c.add("error_tag_invalid_length", _E,
-                  f"tag is {len(tag)} characters long; the limit is {rules.tag_length}",
-                  field="tag", hint="keep only your reference ID in the tag")
+            c.add(
+                "error_tag_invalid_length",
+                _E,
+                f"tag is {len(tag)} characters long; the limit is {rules.tag_length}",
+                field="tag",
+                hint="keep only your reference ID in the tag",
+            )
         bad = _MALFORMED.search(tag)
         if bad is not None:
-            c.add("error_malformed_params", _E,
-                  f"tag contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
-                  "parameter", field="tag", hint="remove control characters")
+            c.add(
+                "error_malformed_params",
+                _E,
+                f"tag contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+                "parameter",
+                field="tag",
+                hint="remove control characters",
+            )
     for name, value in (("notify_url", notify_url), ("monitor_notify_url", monitor_notify_url)):
         if value is None:
             continue
         code = f"error_invalid_{name}"
         if len(value) > rules.notify_url_length:
-            c.add(code, _E, f"{name} is {len(value)} characters long; the limit is "
-                  f"{rules.notify_url_length}", field=name,
-                  hint="shorten the query string you pass through")
+            c.add(
+                code,
+                _E,
+                f"{name} is {len(value)} characters long; the limit is {rules.notify_url_length}",
+                field=name,
+                hint="shorten the query string you pass through",
+            )
             continue
         problem = url_problem(value, ("http", "https"))
         if problem is not None:
-            c.add(code, _E, f"{name}: {problem}", field=name,
-                  hint="give a fully-qualified URL such as https://example.com/hoiio/notify")
+            c.add(
+                code,
+                _E,
+                f"{name}: {problem}",
+                field=name,
+                hint="give a fully-qualified URL such as https://example.com/hoiio/notify",
+            )
     return c.items
 
 
@@ -371,8 +458,13 @@ def validate(
     c = _Collector(config, None)
     check_msg(markup, config, c)
     if tag is not None or notify_url is not None or monitor_notify_url is not None:
-        check_params(tag=tag, notify_url=notify_url, monitor_notify_url=monitor_notify_url,
-                     config=config, c=c)
+        check_params(
+            tag=tag,
+            notify_url=notify_url,
+            monitor_notify_url=monitor_notify_url,
+            config=config,
+            c=c,
+        )
     return Report.of(c.items, strict=config.strict)
 
 
