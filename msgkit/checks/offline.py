@@ -63,7 +63,7 @@ def _rules(config: Config) -> _Rules:
     return _Rules(
         max_length=lim.msg_length if config.max_msg_length is None else config.max_msg_length,
         languages=languages,
-        by_lower={code.lower(): code for code in [*cat.languages, *config.languages]},
+        by_lower={code.lower(): code for code in languages},
         names=names,
         only_listed=config.languages_only,
         tag_pattern=re.compile(cat.language_pattern),
@@ -174,7 +174,6 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
             f"language {language!r} is not on the configured list",
             offset=offset,
             hint=hint,
-            fix=fix,
         )
         return None
     if canonical is not None:
