@@ -2,17 +2,71 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .checks.offline import validate
+from .checks.options import OnlineOptions
 from .config import Config
 from .diagnostics import CODES, Diagnostic, Fix, Report, Severity
-from .errors import InvalidSegmentError, MarkupError, MsgkitError
+from .errors import InvalidSegmentError, MarkupError, MsgkitError, ValidationError
 from .markup import parse
 from .model import Audio, Message, MessageBuilder, Segment, Speech, Text, render
 from .schemas import schema, schema_names
+from .submit import check_submission, submit
+
+if TYPE_CHECKING:
+    from .hookspecs import hookimpl
+    from .lint import lint_text
+    from .notifications import (
+        MonitorFileNotification,
+        MonitorNotification,
+        Notification,
+        NotificationError,
+        parse_notification,
+    )
+    from .plugins import get_transport
+    from .signatures import verify_signature
+    from .transports.base import (
+        ApiError,
+        MonitorRequest,
+        MonitorResult,
+        Transport,
+        TransportError,
+    )
+
+# Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean.
+_LAZY = {
+    "ApiError": "transports.base",
+    "MonitorRequest": "transports.base",
+    "MonitorResult": "transports.base",
+    "Transport": "transports.base",
+    "TransportError": "transports.base",
+    "MonitorFileNotification": "notifications",
+    "MonitorNotification": "notifications",
+    "Notification": "notifications",
+    "NotificationError": "notifications",
+    "get_transport": "plugins",
+    "hookimpl": "hookspecs",
+    "lint_text": "lint",
+    "parse_notification": "notifications",
+    "verify_signature": "signatures",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'msgkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CODES",
+    "ApiError",
     "Audio",
     "Config",
     "Diagnostic",
@@ -21,16 +75,33 @@ __all__ = [
     "MarkupError",
     "Message",
     "MessageBuilder",
+    "MonitorFileNotification",
+    "MonitorNotification",
+    "MonitorRequest",
+    "MonitorResult",
     "MsgkitError",
+    "Notification",
+    "NotificationError",
+    "OnlineOptions",
     "Report",
     "Segment",
     "Severity",
     "Speech",
     "Text",
+    "Transport",
+    "TransportError",
+    "ValidationError",
     "__version__",
+    "check_submission",
+    "get_transport",
+    "hookimpl",
+    "lint_text",
     "parse",
+    "parse_notification",
     "render",
     "schema",
     "schema_names",
+    "submit",
     "validate",
+    "verify_signature",
 ]

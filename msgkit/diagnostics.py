@@ -76,7 +76,10 @@ class Report:
 
     @classmethod
     def of(cls, diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> Report:
-        return cls(tuple(sorted(diagnostics, key=_position_key)), strict)
+        items = tuple(sorted(diagnostics, key=_position_key))
+        if not items and cls is Report:
+            return _CLEAN_STRICT if strict else _CLEAN  # immutable, so one of each will do
+        return cls(items, strict)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -102,6 +105,10 @@ class Report:
 
     def __len__(self) -> int:
         return len(self.diagnostics)
+
+
+_CLEAN = Report((), False)
+_CLEAN_STRICT = Report((), True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +154,53 @@ CODES: dict[str, Code] = {
         _W, "Speech text in a script its language's voice cannot read."
     ),
     "error_msg_invalid_url": Code(_E, "A <url> that is not an absolute http or https URL."),
-    "error_msg_invalid_file_format": Code(_E, "A <url> whose file is not .mp3, .wav or .gsm."),
+    "error_msg_invalid_file_format": Code(
+        _E,
+        "A <url> whose file is not .mp3, .wav or .gsm, or (online) whose bytes are not the "
+        "format its extension names.",
+    ),
+    # Online checks (msgkit.checks.online): reported only with --online / online=True.
+    "error_msg_download_failed": Code(
+        _E,
+        "A <url> the provider could not download: unreachable, HTTP error, timeout, TLS "
+        "failure or redirect loop.",
+    ),
+    "error_msg_invalid_file_size": Code(_E, "A <url> file larger than 10,000,000 bytes."),
+    "warning_msg_audio_not_8khz_mono": Code(
+        _W, "A <url> recording that is not 8000 Hz mono.", api=False
+    ),
+    "warning_msg_audio_size_unknown": Code(
+        _W, "A <url> whose server does not tell the file's size.", api=False
+    ),
+    "warning_msg_url_content_type": Code(
+        _W, "A <url> served with a Content-Type that contradicts its extension.", api=False
+    ),
+    "warning_msg_url_not_cacheable": Code(
+        _W, "A <url> served without Last-Modified: the provider cannot cache it.", api=False
+    ),
+    "warning_msg_url_ignores_if_modified_since": Code(
+        _W,
+        "A <url> whose server does not answer If-Modified-Since with 304 Not Modified.",
+        api=False,
+    ),
+    "error_unable_to_resolve_notify_url": Code(_E, "notify_url's host does not resolve."),
+    "error_unable_to_resolve_monitor_notify_url": Code(
+        _E, "monitor_notify_url's host does not resolve."
+    ),
+    "error_unable_to_complete_ssl_handshake_notify_url": Code(
+        _E,
+        "No verified TLS handshake with an https notify_url or monitor_notify_url (often an "
+        "incomplete certificate chain).",
+    ),
+    "error_url_not_public": Code(
+        _E,
+        "A URL whose host is, or resolves to, a loopback, private, link-local, multicast or "
+        "reserved address the provider cannot reach.",
+        api=False,
+    ),
+    "warning_url_not_checked": Code(
+        _W, "A URL the online checks could not finish checking (the run's deadline).", api=False
+    ),
     "error_malformed_params": Code(_E, "Characters that cannot travel as a readable parameter."),
     "error_tag_invalid_length": Code(_E, "The tag is longer than 256 characters."),
     "error_invalid_notify_url": Code(
@@ -158,4 +211,22 @@ CODES: dict[str, Code] = {
         "monitor_notify_url is not a fully-qualified http or https URL of at most 4000 characters.",
     ),
     "warning_msg_empty": Code(_W, "The msg, or one of its segments, is empty.", api=False),
+    "error_document_invalid": Code(
+        _E,
+        "A message file that cannot be read, or is not a valid message document "
+        "(syntax, unknown keys, wrong types, encoding, size).",
+        api=False,
+    ),
+    "error_access_token_in_file": Code(
+        _E, "A message file that carries an access token or another secret.", api=False
+    ),
+    "warning_no_notify_url": Code(
+        _W,
+        "A request with neither notify_url nor monitor_notify_url: the recording's URL "
+        "would never reach you.",
+        api=False,
+    ),
+    "error_plugin_failed": Code(
+        _E, "A lint check from a plugin raised instead of returning diagnostics.", api=False
+    ),
 }

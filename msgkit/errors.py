@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidSegmentError", "MarkupError", "MsgkitError"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .diagnostics import Report
+
+__all__ = ["InvalidSegmentError", "MarkupError", "MsgkitError", "ValidationError"]
 
 
 class MsgkitError(Exception):
@@ -35,3 +40,14 @@ class MarkupError(MsgkitError, ValueError):
         self.line = line
         self.column = column
         self.hint = hint
+
+
+class ValidationError(MsgkitError, ValueError):
+    """Validation refused a message, so nothing was sent; ``report`` holds the diagnostics."""
+
+    def __init__(self, report: Report) -> None:
+        errors = report.errors or report.diagnostics
+        first = f": {errors[0]}" if errors else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"validation failed{first}{more}; nothing was sent")
+        self.report = report

@@ -42,6 +42,12 @@ UNCHECKED_EXAMPLES: dict[str, str] = {
     "error_unable_to_resolve_monitor_notify_url": "needs DNS",
     "error_unable_to_complete_ssl_handshake_notify_url": "needs a TLS server",
     "warning_msg_url_not_cacheable": "needs the recording's HTTP headers",
+    "warning_msg_url_ignores_if_modified_since": "needs the recording's server",
+    "warning_msg_url_content_type": "needs the recording's HTTP headers",
+    "warning_msg_audio_not_8khz_mono": "needs the recording's bytes",
+    "warning_msg_audio_size_unknown": "needs the recording's server",
+    "error_url_not_public": "reported only by online checks, which resolve hosts",
+    "warning_url_not_checked": "needs a server slower than the run's deadline",
 }
 
 # f-strings that build codes, by their constant prefix: every code they can make.

@@ -1,0 +1,265 @@
+"""``msgkit lint``: check message files, as ruff or check-jsonschema check theirs."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["lint"]
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _pick(cli: Any, settings: Any, key: str, default: Any) -> Any:
+    """The command line wins over ``[tool.msgkit]``, which wins over the default."""
+    if cli is not None and cli != ():
+        return cli
+    return settings.get(key, default)
+
+
+def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
+    from ..diagnostics import CODES
+
+    for prefix in prefixes:
+        if not any(code.startswith(prefix) for code in CODES):
+            close = difflib.get_close_matches(prefix, list(CODES), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            click.echo(f"msgkit: warning: {kind} {prefix!r} matches no known code{hint}", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: text; github inside GitHub Actions).",
+)
+@click.option("--select", multiple=True, metavar="CODE", help="Report only these codes (prefix).")
+@click.option("--ignore", multiple=True, metavar="CODE", help="Never report these codes (prefix).")
+@click.option("--strict/--no-strict", default=None, help="Warnings fail the run too.")
+@click.option(
+    "--max-msg-length",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="The msg length limit (default: 500, the schema's safe reading).",
+)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Accept this language code besides the catalogue (repeatable).",
+)
+@click.option(
+    "--languages-only/--no-languages-only",
+    default=None,
+    help="The --language codes are the whole catalogue.",
+)
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
+@click.option("-q", "--quiet", is_flag=True, default=None, help="Diagnostics only, no summary.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="gitignore-style pattern of paths to skip when recursing (replaces the setting).",
+)
+@click.option(
+    "--force-exclude/--no-force-exclude",
+    default=None,
+    help="Apply exclude to paths named on the command line too.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files .gitignore ignores (default: yes).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read [tool.msgkit] from this file instead of the nearest pyproject.toml.",
+)
+@click.option("--online", is_flag=True, help="Also check the URLs over the network (opt-in).")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="With --online: fetch loopback and private addresses too (test servers).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="With --online: seconds allowed for each request.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="With --online: URLs checked at once, across all files.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="With --online: where results are cached (default: the user cache directory).",
+)
+@click.option("--no-cache", is_flag=True, help="With --online: neither read nor write the cache.")
+@click.pass_context
+def lint(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    output_format: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool | None,
+    max_msg_length: int | None,
+    languages: tuple[str, ...],
+    languages_only: bool | None,
+    fix: bool,
+    show_diff: bool,
+    quiet: bool | None,
+    exclude: tuple[str, ...],
+    force_exclude: bool | None,
+    respect_gitignore: bool | None,
+    config_file: Path | None,
+    online: bool,
+    allow_private: bool,
+    timeout: float,
+    concurrency: int,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Check message files: *.msg, *.msg.json, *.msg.yaml and *.msg.yml.
+
+    PATHS are files or directories (searched recursively); - reads raw markup from standard
+    input; no path lints the current directory. Exit status: 0 no errors, 1 errors (or
+    warnings under --strict), 2 usage error or a path that does not exist.
+    """
+    from ..config import Config
+    from ..lint import LintOptions, PathNotFoundError
+    from ..lint import lint as run
+    from ..settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(path=config_file)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+    select = _pick(select, settings, "select", ())
+    ignore = _pick(ignore, settings, "ignore", ())
+    _warn_unknown_codes("--select", select)
+    _warn_unknown_codes("--ignore", ignore)
+    strict = bool(_pick(strict, settings, "strict", False))
+    quiet = bool(_pick(quiet, settings, "quiet", False))
+    default_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    fmt = _pick(output_format, settings, "format", default_format)
+    if fmt not in FORMATS:
+        raise click.UsageError(f"[tool.msgkit] format must be one of {', '.join(FORMATS)}")
+    config = Config(
+        max_msg_length=_pick(max_msg_length, settings, "max-msg-length", None),
+        # Languages add up: the project's list and the command line's.
+        languages=tuple(dict.fromkeys((*settings.get("languages", ()), *languages))),
+        languages_only=bool(_pick(languages_only, settings, "languages-only", False)),
+        select=select,
+        ignore=ignore,
+        strict=strict,
+    )
+    options = LintOptions(
+        config=config,
+        exclude=_pick(exclude, settings, "exclude", ()),
+        root=settings.root if not exclude else Path.cwd(),
+        force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
+        respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
+    )
+
+    def stdin() -> bytes:
+        return sys.stdin.buffer.read()
+
+    passes = []
+    if online:
+        from ..checks.online import lint_pass
+        from ..checks.options import OnlineOptions
+
+        passes.append(
+            lint_pass(
+                OnlineOptions(
+                    timeout=timeout,
+                    concurrency=concurrency,
+                    allow_private=allow_private,
+                    cache_dir=cache_dir,
+                    use_cache=not no_cache,
+                    progress=True,
+                )
+            )
+        )
+
+    import warnings
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run(list(paths), options, stdin=stdin, passes=passes)
+    except PathNotFoundError as error:
+        raise click.BadParameter(str(error), param_hint="PATHS") from None
+    for warning in caught:  # a corrupt cache that was rebuilt, say
+        click.echo(f"msgkit: warning: {warning.message}", err=True)
+
+    if fix or show_diff:
+        result, changed = _fix(result, config, fmt=fmt, write=not show_diff, quiet=quiet)
+        if show_diff:
+            ctx.exit(1 if changed else 0)
+
+    from ..reporters import report, use_color
+
+    out = sys.stdout
+    report(result, fmt, out, color=fmt == "text" and use_color(sys.stdout), quiet=quiet)
+    ctx.exit(1 if result.failed(strict=strict) else 0)
+
+
+def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tuple[Any, int]:
+    """Fix what can be fixed; with ``write=False`` print the diffs instead of writing."""
+    from ..fixes import diff, fix_document
+    from ..fixes import write as write_file
+    from ..lint import STDIN_NAME, Checked, LintResult
+
+    checked: list[Checked] = []
+    changed = 0
+    notes: list[str] = []
+    for item in result.checked:
+        if not any(f.edit is not None for f in item.findings):
+            checked.append(item)
+            continue
+        outcome = fix_document(item.document, config)
+        if not outcome.changed:
+            checked.append(item)
+            continue
+        changed += 1
+        if not write:
+            click.echo(diff(outcome), nl=False)
+            checked.append(item)
+            continue
+        if item.path == STDIN_NAME:  # standard input is never rewritten
+            checked.append(item)
+            continue
+        write_file(item.path, outcome)
+        checked.append(outcome.checked)
+        notes.extend(f"Fixed {item.path}: {edit.description}" for edit in outcome.applied)
+    if not write:
+        what = f"{changed} file{'s' if changed != 1 else ''} would be fixed"
+        click.echo(f"{what}; run with --fix to apply." if changed else "Nothing to fix.", err=True)
+    elif not quiet:
+        for note in notes:
+            click.echo(note, err=fmt != "text")
+    return LintResult(tuple(checked)), changed

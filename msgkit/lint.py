@@ -1,0 +1,322 @@
+"""Linting message files: collect documents, check each, run any extra passes, report.
+
+The command line is a thin layer over :func:`lint`. Extra passes (online checks, say) see every
+checked document at once, after the per-file checks, and add findings of their own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .checks.offline import check_params, validate
+from .config import Config
+from .diagnostics import Report
+from .documents import Document, Edit, Finding, Kind, kind_of, read_bytes, read_path, read_text
+from .errors import MsgkitError
+
+__all__ = [
+    "STDIN",
+    "Checked",
+    "Edit",
+    "Finding",
+    "LintOptions",
+    "LintResult",
+    "Pass",
+    "PathNotFoundError",
+    "check_document",
+    "collect",
+    "lint",
+    "lint_text",
+]
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+# Directories never worth recursing into: version control, environments, caches.
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+)
+
+
+class PathNotFoundError(MsgkitError):
+    """A path named on the command line does not exist (a usage error, not a finding)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    """What to lint and how. ``root`` is the directory ``exclude`` patterns are relative to."""
+
+    config: Config = field(default_factory=Config)
+    exclude: tuple[str, ...] = ()
+    root: Path | None = None
+    force_exclude: bool = False
+    respect_gitignore: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A document and what linting found in it, in file order."""
+
+    document: Document
+    findings: tuple[Finding, ...]
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    checked: tuple[Checked, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.checked for f in c.findings)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if not f.is_error)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return any(strict or f.is_error for f in self.findings)
+
+
+# A pass over every checked document, after the per-file checks (e.g. online checks).
+Pass = Callable[[Sequence[Checked], LintOptions], Iterable[Finding]]
+
+
+def _position(finding: Finding) -> tuple[int, int, int]:
+    if finding.line is None:
+        return (0, 0, 0)
+    return (1, finding.line, finding.column or 0)
+
+
+def check_document(document: Document, config: Config) -> Checked:
+    """Everything offline checking finds in one document, placed in its file."""
+    findings = [f for f in document.problems if config.wants(f.code)]
+    if document.markup is not None:
+        params = document.params
+        report = validate(
+            document.markup,
+            tag=params.get("tag"),
+            notify_url=params.get("notify_url"),
+            monitor_notify_url=params.get("monitor_notify_url"),
+            config=config,
+        )
+        findings.extend(document.locate(d) for d in report)
+    elif document.params:
+        params = document.params
+        diagnostics = check_params(
+            tag=params.get("tag"),
+            notify_url=params.get("notify_url"),
+            monitor_notify_url=params.get("monitor_notify_url"),
+            config=config,
+        )
+        findings.extend(document.locate(d) for d in Report.of(diagnostics))
+    return Checked(document, tuple(sorted(findings, key=_position)))
+
+
+# --- collecting files ------------------------------------------------------------------------
+
+
+class _Patterns:
+    """gitignore-style patterns relative to a base directory (negation is not supported)."""
+
+    def __init__(self, base: Path | None, patterns: Iterable[str]) -> None:
+        self.base = base
+        self.rules: list[tuple[str, bool, bool]] = []  # (pattern, anchored, directories only)
+        for raw in patterns:
+            pattern = raw.strip()
+            if not pattern or pattern.startswith(("#", "!")):
+                continue
+            only_dirs = pattern.endswith("/")
+            pattern = pattern.rstrip("/")
+            anchored = "/" in pattern
+            self.rules.append((pattern.lstrip("/"), anchored, only_dirs))
+
+    def matches(self, path: Path, is_dir: bool) -> bool:
+        if not self.rules:
+            return False
+        relative: str | None = None
+        if self.base is not None:
+            try:
+                relative = path.relative_to(self.base).as_posix()
+            except ValueError:
+                relative = None
+        name = path.name
+        for pattern, anchored, only_dirs in self.rules:
+            if only_dirs and not is_dir:
+                continue
+            if anchored:
+                if relative is not None and fnmatch.fnmatchcase(
+                    relative, pattern.removeprefix("**/")
+                ):
+                    return True
+                if pattern.startswith("**/") and fnmatch.fnmatchcase(name, pattern[3:]):
+                    return True
+            elif fnmatch.fnmatchcase(name, pattern):
+                return True
+        return False
+
+
+def _gitignore(directory: Path) -> _Patterns | None:
+    file = directory / ".gitignore"
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Patterns(directory, lines)
+
+
+def _ancestor_gitignores(directory: Path) -> list[_Patterns]:
+    """The .gitignore files above ``directory`` up to its git work tree's root, if any."""
+    found: list[_Patterns] = []
+    for parent in directory.parents:
+        patterns = _gitignore(parent)
+        if patterns is not None:
+            found.append(patterns)
+        if (parent / ".git").exists():
+            return found
+    return []
+
+
+def _excluded(path: Path, is_dir: bool, rules: Sequence[_Patterns]) -> bool:
+    return any(r.matches(path, is_dir) for r in rules)
+
+
+def _excluded_anywhere(path: Path, rules: Sequence[_Patterns]) -> bool:
+    """For a path named explicitly: excluded itself or below an excluded directory."""
+    absolute = path.resolve()
+    if _excluded(absolute, absolute.is_dir(), rules):
+        return True
+    return any(_excluded(parent, True, rules) for parent in absolute.parents)
+
+
+def _walk(top: Path, rules: list[_Patterns], gitignore: bool) -> Iterator[Path]:
+    """Message files below ``top`` (shown as given); patterns match the resolved paths."""
+    stack = [(top, top.resolve(), rules)]
+    while stack:
+        shown, directory, inherited = stack.pop()
+        local = list(inherited)
+        if gitignore:
+            patterns = _gitignore(directory)
+            if patterns is not None:
+                local.append(patterns)
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            yield shown  # reported as a finding when read
+            continue
+        subdirectories: list[tuple[Path, Path, list[_Patterns]]] = []
+        for entry in entries:
+            path = directory / entry.name
+            # Symlinked directories are not followed: no loops, no double counting.
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not _excluded(path, True, local):
+                    subdirectories.append((shown / entry.name, path, local))
+            elif kind_of(entry.name) is not None and not _excluded(path, False, local):
+                yield shown / entry.name
+        stack.extend(reversed(subdirectories))
+
+
+def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
+    """The files to lint, in order; ``-`` stands for standard input.
+
+    Raises :class:`PathNotFoundError` for a path that does not exist at all. A broken symlink
+    or a symlink loop named explicitly exists (as a directory entry) and becomes a finding.
+    """
+    base = [_Patterns(None, DEFAULT_EXCLUDE), _Patterns(options.root, options.exclude)]
+    targets: list[str] = []
+    seen: set[str] = set()
+    for raw in paths or ["."]:
+        if raw == STDIN:
+            targets.append(STDIN)
+            continue
+        if not os.path.lexists(raw):
+            raise PathNotFoundError(f"path {raw!r} does not exist")
+        path = Path(raw)
+        if options.force_exclude and _excluded_anywhere(path, base[1:]):
+            continue
+        if path.is_dir():
+            rules = list(base)
+            if options.respect_gitignore:
+                rules.extend(_ancestor_gitignores(path.resolve()))
+            found = iter(sorted(str(p) for p in _walk(path, rules, options.respect_gitignore)))
+        else:
+            found = iter([raw])
+        for name in found:
+            if name not in seen:
+                seen.add(name)
+                targets.append(name)
+    return targets
+
+
+def read_target(target: str, stdin: Callable[[], bytes] | None = None) -> Document:
+    if target == STDIN:
+        data = stdin() if stdin is not None else b""
+        return read_bytes(data, "msg", STDIN_NAME)
+    return read_path(target, kind=kind_of(target, strict=False))
+
+
+def lint(
+    paths: Sequence[str],
+    options: LintOptions | None = None,
+    *,
+    stdin: Callable[[], bytes] | None = None,
+    passes: Sequence[Pass] = (),
+) -> LintResult:
+    """Lint files and directories (``-`` is standard input, read by calling ``stdin``)."""
+    options = options or LintOptions()
+    checked = [
+        check_document(read_target(t, stdin), options.config) for t in collect(paths, options)
+    ]
+    for extra in passes:
+        added: dict[str, list[Finding]] = {}
+        for finding in extra(checked, options):
+            if options.config.wants(finding.code):
+                added.setdefault(finding.path, []).append(finding)
+        if added:
+            checked = [
+                Checked(
+                    c.document,
+                    tuple(sorted((*c.findings, *added.get(c.path, ())), key=_position)),
+                )
+                for c in checked
+            ]
+    return LintResult(tuple(checked))
+
+
+def lint_text(
+    text: str, kind: Kind = "msg", *, path: str = "<text>", config: Config | None = None
+) -> Report:
+    """Lint the text of one message file; line and column of each diagnostic are in ``text``."""
+    config = config or Config()
+    checked = check_document(read_text(text, kind, path), config)
+    return Report.of(
+        (replace(f.diagnostic, line=f.line, column=f.column) for f in checked.findings),
+        strict=config.strict,
+    )

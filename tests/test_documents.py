@@ -1,0 +1,241 @@
+"""Reading message files: positions in the file, the trailing-newline rule, bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from msgkit.config import Config
+from msgkit.documents import Document, kind_of, read_bytes, read_text, strip_final_newline
+from msgkit.lint import check_document
+from msgkit.schemas import validator
+from msgkit.structure import compile_schema
+
+
+def findings(document: Document, config: Config | None = None) -> list[tuple[str, int, int]]:
+    checked = check_document(document, config or Config())
+    return [(f.code, f.line or 0, f.column or 0) for f in checked.findings]
+
+
+def test_kind_of() -> None:
+    assert kind_of("a.msg") == "msg"
+    assert kind_of("a.MSG.JSON") == "json"
+    assert kind_of("dir/a.msg.yml") == "yaml"
+    assert kind_of("a.json") is None
+    assert kind_of("a.json", strict=False) == "json"
+    assert kind_of("notes.txt", strict=False) == "msg"
+
+
+@pytest.mark.parametrize(
+    ("text", "markup"),
+    [("hi\n", "hi"), ("hi\r\n", "hi"), ("hi\n\n", "hi\n"), ("hi", "hi"), ("", "")],
+)
+def test_one_final_newline_is_not_part_of_a_msg_file(text: str, markup: str) -> None:
+    assert strip_final_newline(text) == markup
+    assert read_text(text, "msg", "a.msg").markup == markup
+
+
+def test_msg_file_positions_are_the_file_positions() -> None:
+    document = read_text('Line one.\nPress 1 & 2 <speech gender="Male">x</speech>\n', "msg", "a")
+    assert findings(document) == [("error_msg_invalid_xml", 2, 9)]
+
+
+def test_json_positions_map_through_escapes() -> None:
+    # \u00e9 is six characters in the file and one in the msg; \" is two and one.
+    text = '{\n  "tag": "t",\n  "msg": "caf\\u00e9 \\"x\\" & more"\n}\n'
+    document = read_text(text, "json", "a.msg.json")
+    assert json.loads(text)["msg"] == 'café "x" & more'
+    [(code, line, column)] = findings(document)
+    assert (code, line) == ("error_msg_invalid_xml", 3)
+    assert text.splitlines()[2][column - 1] == "&"
+
+
+def test_json_surrogate_pair_escape_is_one_character() -> None:
+    text = '{"msg": "\\ud83d\\ude00 <speech gender=\\"Male\\">x</speech>"}'
+    [(code, _, column)] = findings(read_text(text, "json", "a"))
+    assert code == "error_msg_invalid_gender"
+    assert text[column - 1 : column + 3] == "Male"
+
+
+def test_json_syntax_error_is_a_diagnostic_with_position() -> None:
+    document = read_text('{\n  "msg": "x",\n}\n', "json", "a.msg.json")
+    assert findings(document) == [("error_document_invalid", 3, 1)]
+    assert "invalid JSON" in document.problems[0].message
+
+
+def test_unknown_key_did_you_mean_at_key() -> None:
+    document = read_text('{"msg": "x",\n "tga": "y"}', "json", "a")
+    [finding] = document.problems
+    assert (finding.code, finding.line, finding.column) == ("error_document_invalid", 2, 2)
+    assert finding.hint == "did you mean 'tag'?"
+
+
+def test_both_msg_and_segments() -> None:
+    document = read_text('{"msg": "x", "segments": [{"text": "y"}]}', "json", "a")
+    assert [f.code for f in document.problems] == ["error_document_invalid"]
+    assert "both" in document.problems[0].message
+    assert document.markup is None
+
+
+def test_segment_unknown_key_in_branch() -> None:
+    text = "segments:\n  - say: hi\n    languag: en\n"
+    document = read_text(text, "yaml", "a.msg.yaml")
+    [finding] = document.problems
+    assert (finding.line, finding.column) == (3, 5)
+    assert "languag" in finding.message and finding.hint == "did you mean 'language'?"
+
+
+def test_wrong_type_points_at_value() -> None:
+    document = read_text("msg: hi\ntag: 2024-01-01\n", "yaml", "a.msg.yaml")
+    [finding] = document.problems
+    assert (finding.line, finding.column) == (2, 6)
+    assert "tag must be a string" in finding.message and finding.hint == "put it in quotes"
+
+
+def test_duplicate_keys() -> None:
+    json_doc = read_text('{"msg": "a",\n "msg": "b"}', "json", "a")
+    assert [(f.code, f.line) for f in json_doc.problems] == [("error_document_invalid", 2)]
+    yaml_doc = read_text("msg: a\nmsg: b\n", "yaml", "a")
+    assert [(f.code, f.line) for f in yaml_doc.problems] == [("error_document_invalid", 2)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"msg": "x", "access_token": "s3cret-value"}',
+        '{"msg": "x", "segments_extra": {"apiKey": "s3cret-value"}}',
+        '{"msg": "x", "notify_url": "https://e.com/n?access_token=s3cret-value"}',
+    ],
+)
+def test_secrets_are_errors_and_never_printed(text: str) -> None:
+    document = read_text(text, "json", "a.msg.json")
+    codes = [f.code for f in check_document(document, Config()).findings]
+    assert "error_access_token_in_file" in codes
+    for finding in check_document(document, Config()).findings:
+        assert "s3cret" not in finding.message and "s3cret" not in (finding.hint or "")
+
+
+def test_yaml_is_read_safely() -> None:
+    document = read_text("msg: !!python/object/apply:os.system ['true']\n", "yaml", "a")
+    assert [f.code for f in document.problems] == ["error_document_invalid"]
+
+
+def test_yaml_aliases_refused() -> None:
+    text = "a: &a [x, x]\nb: &b [*a, *a]\nmsg: hi\n"
+    document = read_text(text, "yaml", "a")
+    assert [f.code for f in document.problems] == ["error_document_invalid"]
+    assert "aliases" in document.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # plain, single-quoted, double-quoted with escapes, literal block
+        ("msg: a & b\n", (1, 8)),
+        ("msg: 'it''s a & b'\n", (1, 15)),
+        ('msg: "\\u00e9 \\" & b"\n', (1, 17)),
+        ("msg: |\n  line one\n  a & b\n", (3, 5)),
+    ],
+)
+def test_yaml_positions_inside_strings(text: str, expected: tuple[int, int]) -> None:
+    [(code, line, column)] = findings(read_text(text, "yaml", "a.msg.yaml"))
+    assert code == "error_msg_invalid_xml"
+    assert (line, column) == expected
+    assert text.splitlines()[line - 1][column - 1] == "&"
+
+
+def test_yaml_block_scalar_final_newline_is_not_part_of_the_msg() -> None:
+    assert read_text("msg: |\n  hello\n", "yaml", "a").markup == "hello"
+    assert read_text("msg: >\n  hello\n  there\n", "yaml", "a").markup == "hello there"
+    assert read_text('msg: "hello\\n"\n', "yaml", "a").markup == "hello\n"
+
+
+def test_segments_compose_and_map_back() -> None:
+    text = (
+        "segments:\n"
+        "  - say: Thanks & bye\n"
+        "  - say: hi\n"
+        "    gender: Male\n"
+        "  - play: ftp://example.com/a.mp3\n"
+    )
+    document = read_text(text, "yaml", "a.msg.yaml")
+    assert document.markup == (
+        '<speech>Thanks &amp; bye</speech><speech gender="Male">hi</speech>'
+        "<url>ftp://example.com/a.mp3</url>"
+    )
+    result = findings(document)
+    assert ("error_msg_invalid_gender", 4, 13) in result
+    assert ("error_msg_invalid_url", 5, 5) in result
+
+
+def test_binary_utf16_and_invalid_utf8() -> None:
+    binary = read_bytes(b"\x00\x01\x02msg", "msg", "a.msg")
+    assert "binary" in binary.problems[0].message
+    utf16 = read_bytes("hello".encode("utf-16"), "msg", "a.msg")
+    assert "UTF-16" in utf16.problems[0].message
+    bad = read_bytes(b"line one\nab\xffcd", "msg", "a.msg")
+    problem = bad.problems[0]
+    assert "not valid UTF-8" in problem.message and (problem.line, problem.column) == (2, 3)
+    bom = read_bytes(b"\xef\xbb\xbfhello", "msg", "a.msg")
+    assert bom.bom and bom.markup == "hello" and not bom.problems
+
+
+def test_deep_nesting_is_a_diagnostic() -> None:
+    document = read_text("[" * 100_000 + "]" * 100_000, "json", "a")
+    assert [f.code for f in document.problems] == ["error_document_invalid"]
+
+
+# --- the fast path agrees with jsonschema ----------------------------------------------------
+
+_text = st.text(max_size=8) | st.sampled_from(["https://example.com/n", "http://x", "t" * 257])
+_scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text
+_keys = st.sampled_from(
+    [
+        "msg",
+        "segments",
+        "tag",
+        "notify_url",
+        "monitor_notify_url",
+        "say",
+        "text",
+        "play",
+        "language",
+        "gender",
+        "mgs",
+        "access_token",
+    ]
+)
+_segment = st.dictionaries(_keys, _scalar, max_size=3) | _scalar
+_document: st.SearchStrategy[Any] = (
+    st.dictionaries(_keys, _scalar | st.lists(_segment, max_size=3), max_size=4)
+    | _scalar
+    | st.lists(_scalar, max_size=2)
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_document)
+def test_fast_path_accepts_exactly_what_jsonschema_accepts(document: Any) -> None:
+    fast = compile_schema("message")
+    assert fast(document) is validator("message").is_valid(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "segments": st.lists(
+                st.fixed_dictionaries({"say": _text}, optional={"language": _text, "gender": _text})
+                | st.fixed_dictionaries({"play": _text}),
+                max_size=4,
+            )
+        },
+        optional={"tag": _text, "notify_url": _text, "monitor_notify_url": _text},
+    )
+)
+def test_fast_path_on_mostly_valid_documents(document: Any) -> None:
+    assert compile_schema("message")(document) is validator("message").is_valid(document)
