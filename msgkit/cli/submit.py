@@ -1,0 +1,201 @@
+"""``msgkit submit``: validate a message file, then submit it through a transport."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..documents import Document
+    from ..transports.base import MonitorResult
+
+__all__ = ["submit"]
+
+
+def _read(source: str) -> Document:
+    from ..documents import read_bytes, read_path
+
+    if source == "-":
+        return read_bytes(sys.stdin.buffer.read(), "msg", "<stdin>")
+    return read_path(source)
+
+
+def _options(values: tuple[str, ...]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="'-o' / '--option'")
+        options[key.strip()] = rest
+    return options
+
+
+class _Out:
+    """Everything printed goes through here, with the access token scrubbed from it."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def __call__(self, text: str, *, err: bool = False) -> None:
+        from ..transports.base import redact
+
+        click.echo(redact(text, self.token), err=err)
+
+
+def _line(path: str, d: Diagnostic, line: int | None = None, column: int | None = None) -> str:
+    where = f"{path}:{line}:{column}:" if line is not None else f"{path}:"
+    hint = f" (hint: {d.hint})" if d.hint else ""
+    return f"{where} {d.code} {d.message}{hint}"
+
+
+@click.command()
+@click.argument("source", metavar="FILE|-")
+@click.option("--session", required=True, help="The call's session ID.")
+@click.option(
+    "--transport",
+    "transport_name",
+    default="hoiio",
+    show_default=True,
+    help="The transport to submit with (see `msgkit plugins`).",
+)
+@click.option(
+    "-o",
+    "--option",
+    "option_values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An option for the transport, e.g. -o base_url=http://127.0.0.1:8080/open. Repeatable.",
+)
+@click.option("--tag", default=None, help="Your reference ID (overrides the file's).")
+@click.option("--notify-url", default=None, help="notify_url (overrides the file's).")
+@click.option(
+    "--monitor-notify-url", default=None, help="monitor_notify_url (overrides the file's)."
+)
+@click.option(
+    "--app-id",
+    default=None,
+    help="The application ID (default: $MSGKIT_APP_ID). The access token is read from "
+    "$MSGKIT_ACCESS_TOKEN only: options show in process lists.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def submit(
+    source: str,
+    session: str,
+    transport_name: str,
+    option_values: tuple[str, ...],
+    tag: str | None,
+    notify_url: str | None,
+    monitor_notify_url: str | None,
+    app_id: str | None,
+    output_format: str,
+) -> None:
+    """Validate FILE (a .msg, .msg.json or .msg.yaml file, or - for markup on stdin), then
+    submit it as a Monitor request.
+
+    Exit status: 0 when the transport answers success, 1 when the API refuses the request,
+    delivery fails or validation refuses the message (nothing is sent), 2 on usage errors.
+    """
+    from .. import submit as library_submit
+    from ..errors import MsgkitError, ValidationError
+    from ..plugins import PluginError, get_transport
+    from ..submit import ENV_ACCESS_TOKEN, ENV_APP_ID
+    from ..transports.base import ApiError, RequestError, TransportOptionError
+
+    token = os.environ.get(ENV_ACCESS_TOKEN) or None
+    out = _Out(token)
+    as_json = output_format == "json"
+    options = _options(option_values)
+    app_id = app_id or os.environ.get(ENV_APP_ID) or None
+    if app_id is None:
+        raise click.UsageError(f"no application ID: give --app-id or set {ENV_APP_ID}")
+    if token is None:
+        raise click.UsageError(f"no access token: set {ENV_ACCESS_TOKEN}")
+
+    document = _read(source)
+    blocking = [f for f in document.problems if f.is_error]
+    for finding in document.problems:
+        out(_line(finding.path, finding.diagnostic, finding.line, finding.column), err=True)
+    if blocking or document.markup is None:
+        if document.markup is None and not blocking:
+            out(f"{document.path}: the file has no msg", err=True)
+        _fail(out, as_json, "validation", "the message file was refused; nothing was sent")
+    assert document.markup is not None
+    params = dict(document.params)
+
+    def pick(given: str | None, key: str) -> str | None:
+        return given if given is not None else params.get(key)
+
+    try:
+        transport = get_transport(transport_name, **options)
+    except (PluginError, TransportOptionError) as error:
+        raise click.UsageError(_scrub(str(error), token)) from None
+    try:
+        result = library_submit(
+            document.markup,
+            session=session,
+            transport=transport,
+            app_id=app_id,
+            access_token=token,
+            tag=pick(tag, "tag"),
+            notify_url=pick(notify_url, "notify_url"),
+            monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
+        )
+    except ValidationError as error:
+        for d in error.report:
+            finding = document.locate(d)
+            out(_line(finding.path, d, finding.line, finding.column), err=True)
+        _fail(out, as_json, "validation", "validation refused the message; nothing was sent")
+    except RequestError as error:
+        raise click.UsageError(_scrub(str(error), token)) from None
+    except ApiError as error:
+        _fail(out, as_json, error.status, str(error), raw=error.raw)
+    except MsgkitError as error:
+        _fail(out, as_json, type(error).__name__, str(error))
+    _print_result(out, as_json, result, document.path)
+    sys.exit(0 if result.ok else 1)
+
+
+def _scrub(text: str, token: str | None) -> str:
+    from ..transports.base import redact
+
+    return redact(text, token)
+
+
+def _fail(
+    out: _Out, as_json: bool, status: str, message: str, raw: dict[str, Any] | None = None
+) -> None:
+    if as_json:
+        payload: dict[str, Any] = {"status": status, "ok": False, "error": message}
+        if raw is not None:
+            payload["raw"] = raw
+        out(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    else:
+        out(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _print_result(out: _Out, as_json: bool, result: MonitorResult, path: str) -> None:
+    if result.report is not None:
+        for d in result.report:
+            out(_line(path, d), err=True)
+    if as_json:
+        out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    attempts = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+    out(f"{result.status}{attempts}")
+    if result.note:
+        out(f"note: {result.note}")
+    extra = {k: v for k, v in result.raw.items() if k != "status"}
+    if extra:
+        out(json.dumps(extra, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,63 @@
+"""The ``dry-run`` transport: validates and shows what would be sent, touching no network."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .base import REDACTED, MonitorRequest, MonitorResult
+from .hoiio import DEFAULT_BASE_URL, PATH
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..notifications import Notification
+
+__all__ = ["DryRunTransport"]
+
+
+class DryRunTransport:
+    """Answers ``success_ok`` with the exact parameters it would POST, the token excepted.
+
+    The access token is shown as ``<redacted>``: the answer ends up in logs, docs and CI output.
+    Requests are kept in ``sent`` for tests.
+    """
+
+    name: ClassVar[str] = "dry-run"
+
+    def __init__(self, *, base_url: str = DEFAULT_BASE_URL, config: Config | None = None) -> None:
+        self.base_url = str(base_url).rstrip("/")
+        self.config = config
+        self.sent: list[MonitorRequest] = []
+
+    def __repr__(self) -> str:
+        return f"DryRunTransport(base_url={self.base_url!r})"
+
+    def submit(self, request: MonitorRequest) -> MonitorResult:
+        from ..checks.offline import validate
+        from ..errors import ValidationError
+
+        report = validate(
+            request.msg or "",
+            tag=request.tag,
+            notify_url=request.notify_url,
+            monitor_notify_url=request.monitor_notify_url,
+            config=self.config,
+        )
+        if not report.ok:
+            raise ValidationError(report)
+        self.sent.append(request)
+        params = request.redacted_params()
+        raw: dict[str, Any] = {
+            "status": "success_ok",
+            "dry_run": True,
+            "method": "POST",
+            "url": self.base_url + PATH,
+            "content_type": "application/x-www-form-urlencoded",
+            "params": params,
+            "redacted": ["access_token"] if params.get("access_token") == REDACTED else [],
+        }
+        return MonitorResult(status="success_ok", raw=raw, report=report)
+
+    def parse_notification(self, body: bytes, content_type: str, query: str = "") -> Notification:
+        from ..notifications import parse_notification
+
+        return parse_notification(body, content_type, query)

@@ -1,0 +1,195 @@
+"""The ``hoiio`` transport: a form-encoded POST to ``{base_url}/ivr/middle/monitor``.
+
+httpx is imported when a request is sent, not when the class is registered, so loading plugins
+stays cheap for ``msgkit lint``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from .base import (
+    MonitorRequest,
+    MonitorResult,
+    TransportError,
+    TransportOptionError,
+    option,
+    redact,
+    result_from_answer,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..notifications import Notification
+
+__all__ = ["DEFAULT_BASE_URL", "RETRY_STATUSES", "HoiioTransport"]
+
+DEFAULT_BASE_URL = "https://secure.hoiio.com/open"
+PATH = "/ivr/middle/monitor"
+# Statuses that say "not now" rather than "no": retried with backoff.
+RETRY_STATUSES = frozenset({"error_rate_limit_exceeded", "error_session_not_ready"})
+_IN_PROGRESS = "error_monitor_in_progress"
+_SNIPPET = 120
+
+log = logging.getLogger(__name__)
+
+
+class HoiioTransport:
+    """Submits to the provider's HTTP API.
+
+    ``retries`` bounds the extra attempts after a refusal to connect, a rate limit or a session
+    that is not ready, waiting ``backoff * 2**n`` seconds (at most ``max_backoff``) with jitter.
+    A request that may have reached the server (no answer in time, connection dropped) is
+    retried once only to learn its fate: ``error_monitor_in_progress`` then means the first
+    attempt took effect, and the result says so. ``http_transport`` is an httpx transport, for
+    tests (``httpx.MockTransport``).
+    """
+
+    name: ClassVar[str] = "hoiio"
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | str = 30.0,
+        connect_timeout: float | str = 10.0,
+        retries: int | str = 3,
+        backoff: float | str = 0.5,
+        max_backoff: float | str = 8.0,
+        http_transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        parts = urlsplit(str(base_url))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise TransportOptionError(
+                f"option base_url: {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}"
+            )
+        self.base_url = str(base_url).rstrip("/")
+        self.timeout: float = option("timeout", timeout, float, minimum=0.001)
+        self.connect_timeout: float = option(
+            "connect_timeout", connect_timeout, float, minimum=0.001
+        )
+        self.retries: int = option("retries", retries, int)
+        self.backoff: float = option("backoff", backoff, float)
+        self.max_backoff: float = option("max_backoff", max_backoff, float)
+        self.http_transport = http_transport
+        self.sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"HoiioTransport(base_url={self.base_url!r}, retries={self.retries})"
+
+    @property
+    def url(self) -> str:
+        return self.base_url + PATH
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1``: exponential, half of it jittered."""
+        ceiling = min(self.max_backoff, self.backoff * float(2 ** (attempt - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _client(self) -> httpx.Client:
+        import httpx
+
+        from .. import __version__
+
+        return httpx.Client(
+            transport=self.http_transport,
+            timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+            headers={"User-Agent": f"msgkit/{__version__}", "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def submit(self, request: MonitorRequest) -> MonitorResult:
+        import httpx
+
+        params = request.to_params()
+        token = request.access_token
+        where = urlsplit(self.url).netloc
+        uncertain = False  # an earlier attempt may have reached the server
+        attempt = 0
+        log.debug("POST %s %s", self.url, request.redacted_params())
+        with self._client() as client:
+            while True:
+                attempt += 1
+                try:
+                    response = client.post(self.url, data=params)
+                except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                    if attempt <= self.retries:
+                        self._wait(attempt, f"cannot connect to {where}")
+                        continue
+                    raise TransportError(
+                        f"cannot connect to {where} after {attempt} attempt(s): "
+                        f"{redact(str(error), token) or type(error).__name__}"
+                    ) from None
+                except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
+                    if not uncertain and attempt <= self.retries:
+                        uncertain = True
+                        self._wait(attempt, f"no answer from {where}; asking again")
+                        continue
+                    raise TransportError(
+                        f"no answer from {where} within {self.timeout:g}s "
+                        f"(attempt {attempt}); the request may or may not have taken effect"
+                    ) from None
+                except httpx.HTTPError as error:
+                    raise TransportError(
+                        f"request to {where} failed: "
+                        f"{redact(str(error), token) or type(error).__name__}"
+                    ) from None
+                raw = self._decode(response, token)
+                status = raw["status"]
+                if status == _IN_PROGRESS and uncertain:
+                    return MonitorResult(
+                        status="success_ok",
+                        raw=raw,
+                        attempts=attempt,
+                        note="an earlier attempt got no answer, and the retry answered "
+                        f"{_IN_PROGRESS}: the earlier attempt took effect",
+                    )
+                if status in RETRY_STATUSES and attempt <= self.retries:
+                    self._wait(attempt, status)
+                    continue
+                return result_from_answer(raw, attempts=attempt)
+
+    def _wait(self, attempt: int, why: str) -> None:
+        delay = self.delay(attempt)
+        log.info("msgkit: %s; retrying in %.2fs (attempt %d)", why, delay, attempt + 1)
+        self.sleep(delay)
+
+    def _decode(self, response: httpx.Response, token: str) -> dict[str, Any]:
+        """The answer as a dict with a valid ``status``, or a clear ``TransportError``."""
+        from ..schemas import validator
+
+        code = response.status_code
+        body = response.text
+        snippet = redact(" ".join(body.split())[:_SNIPPET], token)
+        data: Any = None
+        try:
+            data = json.loads(body) if body.strip() else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("status"), str):
+            if not validator("monitor-response").is_valid(data):
+                raise TransportError(
+                    f"HTTP {code}: the answer does not fit the response schema: {snippet!r}"
+                )
+            return data
+        if not body.strip():
+            raise TransportError(f"HTTP {code} with an empty body; expected JSON with a status")
+        kind = response.headers.get("content-type", "").split(";")[0] or "unknown type"
+        looks = "an HTML page" if body.lstrip()[:1] == "<" else f"a {kind} body"
+        hint = " (is base_url right?)" if code < 500 else ""
+        raise TransportError(
+            f"HTTP {code}: the server answered {looks}, not JSON with a status{hint}: {snippet!r}"
+        )
+
+    def parse_notification(self, body: bytes, content_type: str, query: str = "") -> Notification:
+        from ..notifications import parse_notification
+
+        return parse_notification(body, content_type, query)
