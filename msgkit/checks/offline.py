@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic, Fix, Report, Severity
 from ..markup import Locator, RawSegment, scan
 from ..model import Message
 from ..schemas import catalogue, limits
+from .options import OnlineOptions
 from .scripts import foreign_scripts
 
 __all__ = ["check_msg", "check_params", "validate"]
@@ -27,6 +28,7 @@ _E, _W = Severity.ERROR, Severity.WARNING
 # Characters that cannot travel as a readable parameter (the provider's error_malformed_params).
 _MALFORMED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,20 @@ def _rules(config: Config) -> _Rules:
     )
 
 
+_last_rules: tuple[Config, _Rules] | None = None
+
+
+def _rules_of(config: Config) -> _Rules:
+    """``_rules(config)``, skipping even the cache's hashing when the same Config comes again."""
+    global _last_rules
+    last = _last_rules
+    if last is not None and last[0] is config:
+        return last[1]
+    rules = _rules(config)
+    _last_rules = (config, rules)
+    return rules
+
+
 class _Collector:
     """Builds diagnostics with positions, honouring select/ignore."""
 
@@ -111,9 +127,9 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     """Why ``url`` is not an absolute URL with one of ``schemes``; ``None`` when it is."""
     if not url.strip():
         return "the URL is empty"
-    space = next((i for i, c in enumerate(url) if c.isspace()), None)
+    space = _SPACE.search(url)  # \s is exactly str.isspace()
     if space is not None:
-        return f"the URL contains white space at character {space + 1}"
+        return f"the URL contains white space at character {space.start() + 1}"
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -226,37 +242,63 @@ def _segment_offset(locator: Locator, raw: RawSegment) -> int:
     return 0 if raw.after < 0 else locator.after(raw.after)
 
 
+_CACHED_URL_LENGTH = 2048  # recordings recur across a lint run; don't keep huge strings
+
+
+@lru_cache(maxsize=1024)
+def _audio_problem(
+    url: str, schemes: tuple[str, ...], extensions: tuple[str, ...]
+) -> tuple[str, str, str] | None:
+    """``(code, message, hint)`` for a ``<url>`` the provider would refuse; ``None`` if fine."""
+    problem = url_problem(url, schemes)
+    if problem is not None:
+        return (
+            "error_msg_invalid_url",
+            f"<url>: {problem}",
+            "give an absolute http:// or https:// URL of the recording",
+        )
+    path = urlsplit(url).path.lower()
+    if not path.endswith(extensions):
+        return (
+            "error_msg_invalid_file_format",
+            f"<url>: {url!r} does not end in {', '.join(extensions)}",
+            "convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link to the file itself",
+        )
+    return None
+
+
 def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) -> None:
     locator = c.locator
     assert locator is not None
+    languages = rules.languages
+    genders = rules.genders
+    default_scripts = rules.default_scripts
     for raw in segments:
         kind = raw.kind
         if kind == "url":
             url = raw.text
-            problem = url_problem(url, rules.audio_schemes)
-            if problem is not None:
-                c.add(
-                    "error_msg_invalid_url",
-                    _E,
-                    f"<url>: {problem}",
-                    offset=locator.element(raw.element),
-                    hint="give an absolute http:// or https:// URL of the recording",
-                )
-                continue
-            path = urlsplit(url).path.lower()
-            if not path.endswith(rules.audio_extensions):
-                c.add(
-                    "error_msg_invalid_file_format",
-                    _E,
-                    f"<url>: {url!r} does not end in {', '.join(rules.audio_extensions)}",
-                    offset=locator.element(raw.element),
-                    hint="convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link "
-                    "to the file itself",
-                )
+            if len(url) <= _CACHED_URL_LENGTH:
+                found = _audio_problem(url, rules.audio_schemes, rules.audio_extensions)
+            else:
+                found = _audio_problem.__wrapped__(url, rules.audio_schemes, rules.audio_extensions)
+            if found is not None:
+                code, message, hint = found
+                c.add(code, _E, message, offset=locator.element(raw.element), hint=hint)
             continue
         if kind == "speech":
-            scripts = _check_language(c, rules, raw)
-            _check_gender(c, rules, raw)
+            # Inline fast paths for the usual case: a catalogued language, a valid gender.
+            language = raw.language
+            if language is None:
+                scripts: tuple[str, ...] | None = default_scripts
+            else:
+                scripts = languages.get(language)
+                if scripts is None:
+                    scripts = _check_language(c, rules, raw)
+                elif not scripts:
+                    scripts = None
+            gender = raw.gender
+            if gender is not None and gender not in genders:
+                _check_gender(c, rules, raw)
             if not raw.text.strip():
                 c.add(
                     "warning_msg_empty",
@@ -267,7 +309,7 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
                 )
                 continue
         else:
-            scripts = rules.default_scripts
+            scripts = default_scripts
         if scripts and not raw.text.isascii():
             foreign = foreign_scripts(raw.text, scripts)
             if foreign:
@@ -292,11 +334,11 @@ def _script_hint(foreign: list[str]) -> str:
 
 def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[Diagnostic]:
     """Diagnostics for a ``msg`` markup string. Never raises on a ``str``."""
-    rules = _rules(config)
+    rules = _rules_of(config)
     if c is None:
         c = _Collector(config, None)
-    locator = Locator(markup)
-    c.locator = locator
+    result = scan(markup)
+    c.locator = result.locator  # shares its indexes (elements, lines) with the diagnostics
     length = len(markup)
     limit = rules.max_length
     if length > limit:
@@ -324,7 +366,9 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
                 hint="characters outside the Basic Multilingual Plane (emoji) "
                 "may count twice on the server; shorten the msg",
             )
-    bad = _MALFORMED.search(markup)
+    # Every character _MALFORMED matches is one XML cannot carry, so markup that parsed has none:
+    # look for them only when it did not (this keeps a whole-string scan off the hot path).
+    bad = _MALFORMED.search(markup) if result.problems else None
     if bad is not None:
         c.add(
             "error_malformed_params",
@@ -343,7 +387,6 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
             hint="give the msg some text, or leave the parameter out",
         )
         return c.items
-    result = scan(markup)
     for problem in result.problems:
         fix = _escape_fix(markup, problem.offset, problem.hint)
         c.add(
@@ -380,7 +423,7 @@ def check_params(
     c: _Collector | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for the request parameters that travel with a msg."""
-    rules = _rules(config)
+    rules = _rules_of(config)
     if c is None:
         c = _Collector(config, None)
     c.locator = None
@@ -439,9 +482,13 @@ def validate(
     notify_url: str | None = None,
     monitor_notify_url: str | None = None,
     config: Config | None = None,
+    online: bool = False,
+    online_options: OnlineOptions | None = None,
 ) -> Report:
     """Check a msg and its parameters as the provider would, before anything is sent.
 
+    With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
+    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
     Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
     """
     if config is None:
@@ -464,7 +511,37 @@ def validate(
             config=config,
             c=c,
         )
+    if online:
+        from .online import check_markup_online  # the network stack loads only when asked
+
+        found = check_markup_online(
+            markup,
+            notify_url=notify_url,
+            monitor_notify_url=monitor_notify_url,
+            options=online_options,
+        )
+        c.items.extend(d for d in found if config.wants(d.code))
+    from ..plugins import plugin_checks  # cheap: no pluggy until plugins load
+
+    if plugin_checks():
+        _run_plugin_checks(message_or_markup, config, c.items)
     return Report.of(c.items, strict=config.strict)
+
+
+def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
+    """Plugin checks see the parsed Message, so they run only when the markup parses."""
+    from ..errors import MarkupError
+    from ..markup import parse
+    from ..plugins import run_plugin_checks
+
+    if isinstance(source, Message):
+        message = source
+    else:
+        try:
+            message = parse(source)
+        except (MarkupError, ValueError):
+            return
+    items.extend(run_plugin_checks(message, config))
 
 
 _DEFAULT = Config()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from functools import lru_cache
 
@@ -49,10 +50,20 @@ def _script(char: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _foreign(readable: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One character class of every letter a voice reading ``readable`` cannot read."""
+    ranges = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b, s in _RANGES if s not in readable)
+    return re.compile(f"[{ranges}]") if ranges else None
+
+
 def foreign_scripts(text: str, readable: tuple[str, ...]) -> list[str]:
     """Scripts of letters in ``text`` that a voice reading only ``readable`` scripts cannot read."""
     if text.isascii():
         return [] if "Latin" in readable else (["Latin"] if any(c.isalpha() for c in text) else [])
+    pattern = _foreign(readable)
+    if pattern is None or pattern.search(text) is None:  # the common case, in one C-level scan
+        return []
     found: list[str] = []
     for char in set(text):
         script = _script(char)

@@ -1,0 +1,196 @@
+"""The online-check cache: reruns send nothing, revalidation, concurrent writers, damage."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from test_online_support import MP3_8K_MONO, file_handler, http_server, mp3_bytes
+
+from msgkit import OnlineOptions
+from msgkit.checks.cache import FILE_NAME, Cache, CacheWarning, Entry
+from msgkit.checks.online import check_urls
+from msgkit.diagnostics import Diagnostic, Severity
+
+GOOD = mp3_bytes(MP3_8K_MONO, frames=100)
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    with http_server() as running:
+        yield running
+
+
+def _diagnostic() -> Diagnostic:
+    return Diagnostic("warning_msg_url_not_cacheable", Severity.WARNING, "m", hint="h", field="msg")
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    key = ("audio", "https://example.com/a.mp3", "fp")
+    entry = Entry(time.time(), (_diagnostic(),), '"v1"', "Tue, 01 Jan 2030 00:00:00 GMT", "u")
+    with Cache.open(tmp_path) as cache:
+        cache.put_many({key: entry})
+    with Cache.open(tmp_path) as cache:
+        assert cache.get_many([key, ("audio", "other", "fp")]) == {key: entry}
+    assert entry.fresh(3600) and not entry.fresh(0)
+
+
+def test_wal_mode(tmp_path: Path) -> None:
+    Cache.open(tmp_path).close()
+    db = sqlite3.connect(tmp_path / FILE_NAME)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_a_corrupt_file_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_bytes(b"this is not SQLite at all" * 100)
+    with pytest.warns(CacheWarning, match="rebuilding"):
+        cache = Cache.open(tmp_path)
+    assert cache.usable
+    cache.put_many({("audio", "u", "fp"): Entry(time.time(), ())})
+    assert len(cache.get_many([("audio", "u", "fp")])) == 1
+    cache.close()
+
+
+def test_a_foreign_database_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / FILE_NAME)
+    db.execute("CREATE TABLE photos (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.warns(CacheWarning, match="not a usable msgkit cache"):
+        cache = Cache.open(tmp_path)
+    assert cache.usable
+    cache.close()
+
+
+def test_an_unwritable_place_disables_the_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.warns(CacheWarning, match="running without it"):
+        cache = Cache.open(blocker)
+    assert not cache.usable
+    assert cache.get_many([("audio", "u", "fp")]) == {}
+    cache.put_many({("audio", "u", "fp"): Entry(time.time(), ())})  # no error
+
+
+def test_a_corrupt_cache_never_fails_a_check(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a.mp3").respond_with_handler(file_handler(GOOD))
+    (tmp_path / FILE_NAME).write_bytes(b"\x00garbage" * 1000)
+    url = server.url_for("/a.mp3")
+    with pytest.warns(CacheWarning):
+        result = check_urls([("msg", url)], OnlineOptions(allow_private=True, cache_dir=tmp_path))
+    assert result == {("msg", url): []}
+
+
+_WRITER = """
+import sys, time, warnings
+warnings.simplefilter("error")
+from msgkit.checks.cache import Cache, Entry
+directory, name = sys.argv[1], sys.argv[2]
+for round in range(20):
+    cache = Cache.open(directory)
+    keys = [("audio", f"{name}-{round}-{i}", "fp") for i in range(20)]
+    cache.put_many({key: Entry(time.time(), ()) for key in keys})
+    found = cache.get_many(keys)
+    assert len(found) == 20, len(found)
+    cache.close()
+print("ok")
+"""
+
+
+def test_concurrent_processes_do_not_corrupt_it(tmp_path: Path) -> None:
+    """As pre-commit runs hooks: several processes open, read and write one cache at once."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(tmp_path), f"p{n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        assert out.strip() == "ok"
+    db = sqlite3.connect(tmp_path / FILE_NAME)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 4 * 20 * 20
+    db.close()
+
+
+def _options(tmp_path: Path, **changes: object) -> OnlineOptions:
+    return OnlineOptions(allow_private=True, cache_dir=tmp_path, **changes)  # type: ignore[arg-type]
+
+
+def test_a_rerun_within_the_ttl_sends_nothing(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a.wav").respond_with_handler(file_handler(b"RIFF", last_modified=False))
+    url = server.url_for("/a.wav")
+    first = check_urls([("msg", url)], _options(tmp_path))
+    sent = len(server.log)
+    assert sent == 1  # no Last-Modified: nothing to revalidate, size from Content-Range
+    second = check_urls([("msg", url)], _options(tmp_path))
+    assert second == first and first[("msg", url)]
+    assert len(server.log) == sent
+
+
+def test_after_the_ttl_a_conditional_request_revalidates(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/a.mp3").respond_with_handler(file_handler(GOOD, etag=True))
+    url = server.url_for("/a.mp3")
+    check_urls([("msg", url)], _options(tmp_path))
+    before = len(server.log)
+    assert check_urls([("msg", url)], _options(tmp_path, ttl=0)) == {("msg", url): []}
+    [(request, response)] = server.log[before:]
+    assert request.method == "HEAD"
+    assert request.headers["If-None-Match"] == '"v1"'
+    assert "If-Modified-Since" in request.headers
+    assert response.status_code == 304
+
+
+def test_a_changed_file_is_checked_again(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a.mp3").respond_with_handler(file_handler(GOOD, etag=True))
+    url = server.url_for("/a.mp3")
+    assert check_urls([("msg", url)], _options(tmp_path))[("msg", url)] == []
+    server.clear()
+    server.expect_request("/a.mp3").respond_with_handler(
+        file_handler(b"<html>moved</html>", last_modified=False)
+    )
+    found = check_urls([("msg", url)], _options(tmp_path, ttl=0))[("msg", url)]
+    assert "error_msg_invalid_file_format" in [d.code for d in found]
+
+
+def test_failures_are_not_cached(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a.mp3").respond_with_data("", status=404)
+    url = server.url_for("/a.mp3")
+    check_urls([("msg", url)], _options(tmp_path))
+    check_urls([("msg", url)], _options(tmp_path))
+    assert len(server.log) == 2
+
+
+def test_no_cache_neither_reads_nor_writes(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a.mp3").respond_with_handler(file_handler(GOOD))
+    url = server.url_for("/a.mp3")
+    check_urls([("msg", url)], _options(tmp_path, use_cache=False))
+    assert not (tmp_path / FILE_NAME).exists()
+
+
+def test_options_that_change_results_do_not_share_entries(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/a.mp3").respond_with_handler(file_handler(GOOD))
+    url = server.url_for("/a.mp3")
+    assert check_urls([("msg", url)], _options(tmp_path))[("msg", url)] == []
+    strict = OnlineOptions(allow_private=False, cache_dir=tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [found] = check_urls([("msg", url)], strict)[("msg", url)]
+    assert found.code == "error_url_not_public"
