@@ -1,0 +1,238 @@
+"""``msgkit sandbox``: run a local stand-in for the provider, and drive its simulated calls.
+
+The server (Starlette, uvicorn) is imported inside ``serve`` only; ``call``, ``hangup`` and
+``show`` are plain HTTP clients of the control API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["sandbox"]
+
+_URL_HELP = "The sandbox's base URL (default: $MSGKIT_SANDBOX_URL)."
+
+
+@click.group()
+def sandbox() -> None:
+    """A local stand-in for the provider's Monitor endpoint and its notifications."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind; 0 picks a free one.",
+)
+@click.option(
+    "--app-id",
+    envvar="MSGKIT_APP_ID",
+    default="sandbox",
+    show_default=True,
+    help="The application ID the sandbox accepts ($MSGKIT_APP_ID).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Monitor requests allowed per app per --rate-window (default: no limit).",
+)
+@click.option(
+    "--rate-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds of the rate-limit window.",
+)
+@click.option(
+    "--block-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="How long the monitor block runs before its notification.",
+)
+@click.option(
+    "--recording-ttl",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3600.0,
+    show_default=True,
+    help="Seconds a recording URL stays valid.",
+)
+@click.option(
+    "--recording-seconds",
+    type=click.FloatRange(min=0, max=600, min_open=True),
+    default=3.0,
+    show_default=True,
+    help="Length of the generated recording.",
+)
+@click.option(
+    "--fail-recording",
+    is_flag=True,
+    help="End every call with monitor_status=failed and no monitor_url.",
+)
+@click.option(
+    "--retry-notifications",
+    type=click.IntRange(0, 10),
+    default=0,
+    show_default=True,
+    help="Retry a failed notification this many times (the provider never retries).",
+)
+@click.option(
+    "--retry-backoff",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Seconds before the first retry; doubled for each further one.",
+)
+@click.option(
+    "--notify-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for a receiver.",
+)
+@click.option(
+    "--max-msg-length",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The msg length limit (default: the schema's, 500).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
+def serve(host: str, port: int, app_id: str, log_level: str, **options: Any) -> None:
+    """Serve the sandbox; print its base URL as the first line of standard output.
+
+    The access token is $MSGKIT_ACCESS_TOKEN, or one is generated and printed once (as
+    MSGKIT_ACCESS_TOKEN=... on the next line). Logs go to standard error. Point the hoiio
+    transport's base_url at the printed URL plus /open.
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+
+        from ..sandbox.server import serve as run
+        from ..sandbox.settings import SandboxSettings
+    except ImportError as error:
+        raise click.ClickException(
+            f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "
+            'pip install "msgkit[sandbox]"'
+        ) from None
+    token = os.environ.get("MSGKIT_ACCESS_TOKEN") or ""
+    generated = not token
+    if generated:
+        token = secrets.token_urlsafe(24)
+    try:
+        settings = SandboxSettings(app_id=app_id, access_token=token, **options)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo(f"warning: binding to {host}: the control API has no authentication", err=True)
+
+    def ready(url: str) -> None:
+        lines = [url, f"MSGKIT_APP_ID={app_id}"]
+        if generated:
+            lines.append(f"MSGKIT_ACCESS_TOKEN={token}")
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+
+    try:
+        run(settings, host=host, port=port, log_level=log_level, on_ready=ready)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+
+
+def _base(url: str | None) -> str:
+    url = url or os.environ.get("MSGKIT_SANDBOX_URL")
+    if not url:
+        raise click.UsageError("give the sandbox's URL with --url or $MSGKIT_SANDBOX_URL")
+    return url.rstrip("/")
+
+
+def _request(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    import httpx
+
+    try:
+        with httpx.Client(timeout=10.0, trust_env=False) as client:
+            response = client.request(method, url, json=body)
+    except httpx.HTTPError as error:
+        raise click.ClickException(f"cannot reach the sandbox at {url}: {error}") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{url} answered HTTP {response.status_code}, not JSON")
+    if response.status_code >= 400:
+        message = data.get("message") or data.get("error") or response.reason_phrase
+        raise click.ClickException(f"the sandbox refused: {message}")
+    return data
+
+
+def _print(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@sandbox.command()
+@click.option("--url", help=_URL_HELP)
+@click.option("--from", "from_", metavar="E164", help="Caller ID (default +6511111111).")
+@click.option("--to", metavar="E164", help="The dialled number (default +6522222222).")
+@click.option("--app-id", help="Owner of the call (default: the sandbox's application).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole call as JSON.")
+def call(
+    url: str | None, from_: str | None, to: str | None, app_id: str | None, as_json: bool
+) -> None:
+    """Start a simulated incoming call; print its session."""
+    body = {k: v for k, v in (("from", from_), ("to", to), ("app_id", app_id)) if v is not None}
+    data = _request("POST", f"{_base(url)}/sandbox/calls", body)
+    if as_json:
+        _print(data)
+    else:
+        click.echo(data["session"])
+
+
+@sandbox.command()
+@click.argument("session")
+@click.option("--url", help=_URL_HELP)
+@click.option("--fail-recording", is_flag=True, help="End with monitor_status=failed.")
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Bill the call as this many seconds long (default: how long it really ran).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ended call as JSON.")
+def hangup(
+    session: str, url: str | None, fail_recording: bool, duration: float | None, as_json: bool
+) -> None:
+    """Hang up a simulated call; the end-of-call notifications follow."""
+    body: dict[str, Any] = {}
+    if fail_recording:
+        body["fail_recording"] = True
+    if duration is not None:
+        body["duration_seconds"] = duration
+    data = _request("POST", f"{_base(url)}/sandbox/calls/{session}/hangup", body)
+    if as_json:
+        _print(data)
+    else:
+        click.echo(f"{data['session']} ended")
+
+
+@sandbox.command()
+@click.argument("session")
+@click.option("--url", help=_URL_HELP)
+def show(session: str, url: str | None) -> None:
+    """Show a call's state and the notifications sent for it, as JSON."""
+    _print(_request("GET", f"{_base(url)}/sandbox/calls/{session}"))

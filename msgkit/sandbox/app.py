@@ -1,0 +1,455 @@
+"""The sandbox's ASGI application: the provider's Monitor endpoint, the control API, recordings.
+
+Routes:
+
+- ``GET|POST /open/ivr/middle/monitor``: the Monitor block, answering the provider's statuses;
+- ``/sandbox``: the control API (``GET /sandbox``, ``POST|GET /sandbox/calls``,
+  ``GET /sandbox/calls/{session}``, ``POST /sandbox/calls/{session}/hangup``,
+  ``GET /sandbox/deliveries``);
+- ``GET|HEAD /recordings/{id}.mp3``: pre-signed recording downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import hmac
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from .._version import __version__
+from ..config import Config
+from . import mp3
+from .notifier import Notifier
+from .params import REQUIRED, MalformedParamsError, check_request, decode_params
+from .settings import SandboxSettings
+from .state import (
+    Call,
+    CallEndedError,
+    Calls,
+    MonitorJob,
+    RateLimiter,
+    Recordings,
+    UnknownCallError,
+)
+from .wire import billing, provider_date
+
+__all__ = ["SandboxApp", "create_app"]
+
+log = logging.getLogger("msgkit.sandbox")
+
+_MAX_BODY = 1 << 20
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_FORM = "application/x-www-form-urlencoded"
+MONITOR_OK = "success"  # the provider's success value is undocumented; only "failed" is known
+_DEFAULT_FROM = "+6511111111"
+_DEFAULT_TO = "+6522222222"
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+def _json(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # Compact, like the provider's own answers: {"status":"success_ok"}.
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Response(body, status_code, headers=headers, media_type="application/json")
+
+
+def _status(status: str, status_code: int = 200) -> Response:
+    return _json({"status": status}, status_code)
+
+
+def _error(status_code: int, code: str, message: str) -> Response:
+    return _json({"error": code, "message": message}, status_code)
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _AnyMethod:
+    """An ASGI endpoint that sees every HTTP method, so the handler can answer the provider's
+    ``error_invalid_http_method`` instead of the router's bare 405."""
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+        self._handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+class SandboxApp:
+    """The sandbox's state and handlers; ``asgi`` is the Starlette application."""
+
+    def __init__(
+        self, settings: SandboxSettings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.calls = Calls(settings.max_calls)
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+        self.recordings = Recordings(mp3.recording(settings.recording_seconds))
+        self.config = Config(max_msg_length=settings.max_msg_length)
+        self.notifier: Notifier | None = None
+        self.asgi = Starlette(
+            routes=[
+                Route("/open/ivr/middle/monitor", _AnyMethod(self.monitor)),
+                Route("/sandbox", self.info, methods=["GET"]),
+                Route("/sandbox/calls", self.create_call, methods=["POST"]),
+                Route("/sandbox/calls", self.list_calls, methods=["GET"]),
+                Route("/sandbox/calls/{session}", self.show_call, methods=["GET"]),
+                Route("/sandbox/calls/{session}/hangup", self.hang_up, methods=["POST"]),
+                Route("/sandbox/deliveries", self.list_deliveries, methods=["GET"]),
+                Route("/recordings/{name}", self.recording, methods=["GET", "HEAD"]),
+            ],
+            exception_handlers={
+                HTTPException: self._http_error,
+                Exception: self._internal_error,
+            },
+            lifespan=self._lifespan,
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        self.notifier = Notifier(self.settings)
+        try:
+            yield
+        finally:
+            for call in self.calls:
+                if call.block_task is not None:
+                    call.block_task.cancel()
+            await self.notifier.aclose()
+
+    def _notifier(self) -> Notifier:
+        if self.notifier is None:  # only outside a lifespan, e.g. a bare ASGI test client
+            self.notifier = Notifier(self.settings)
+        return self.notifier
+
+    async def _http_error(self, request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return _error(
+            error.status_code, code, f"{request.method} {request.url.path}: {error.detail}"
+        )
+
+    async def _internal_error(self, request: Request, error: Exception) -> Response:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        if request.url.path.startswith("/open/"):
+            return _status("error_internal_server_error", 500)
+        return _error(500, "internal_error", "the sandbox failed; see its log")
+
+    def base_url(self, request: Request) -> str:
+        return self.settings.public_url or str(request.base_url).rstrip("/")
+
+    # -- the provider's endpoint ------------------------------------------------------------
+
+    async def monitor(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return _status("error_invalid_http_method")
+        try:
+            params = await self._params(request)
+        except MalformedParamsError:
+            return _status("error_malformed_params")
+        except _BodyTooLargeError:
+            return _status("error_malformed_params", 413)
+        status = self._monitor(params)
+        log.info("monitor session=%s: %s", params.get("session", "-"), status)
+        return _status(status)
+
+    async def _params(self, request: Request) -> dict[str, str]:
+        params = decode_params(request.scope.get("query_string", b""))
+        if request.method != "POST":
+            return params
+        body = await _read_body(request)
+        media = request.headers.get("content-type", _FORM).split(";")[0].strip().lower()
+        if media == _FORM:
+            params.update(decode_params(body))  # the body wins over the query string
+        return params
+
+    def _monitor(self, params: dict[str, str]) -> str:
+        """The provider's rules, in its order. Synchronous on purpose: see ``state``."""
+        for name in REQUIRED:
+            if not params.get(name):
+                return f"error_{name}_param_missing"
+        settings = self.settings
+        if params["app_id"] != settings.app_id:
+            return "error_invalid_app_id"
+        if not hmac.compare_digest(
+            params["access_token"].encode("utf-8"), settings.access_token.encode("utf-8")
+        ):
+            return "error_invalid_access_token"
+        now = self.clock()
+        if not self.limiter.allow(params["app_id"], now):
+            return "error_rate_limit_exceeded"
+        for name in ("notify_url", "monitor_notify_url"):
+            if params.get(name) == "":  # an empty optional parameter is an absent one
+                del params[name]
+        problem = check_request(params, self.config)
+        if problem is not None:
+            return problem
+        job = MonitorJob(
+            txn_ref="TX" + secrets.token_hex(8),
+            accepted_at=now,
+            msg=params.get("msg"),
+            tag=params.get("tag"),
+            notify_url=params.get("notify_url"),
+            monitor_notify_url=params.get("monitor_notify_url"),
+        )
+        status, call = self.calls.start_monitor(params["session"], params["app_id"], job)
+        if call is not None:
+            call.block_task = asyncio.get_running_loop().create_task(self._run_block(call))
+        return status
+
+    async def _run_block(self, call: Call) -> None:
+        """The monitor block: play the msg, then notify and let the call go on, recording."""
+        await asyncio.sleep(self.settings.block_seconds)
+        if call.ended_at is not None or call.monitor is None:
+            return
+        # Ready before notifying: a client that acts on the notification must find it ready.
+        call.block = "idle"
+        call.block_task = None
+        url = call.monitor.block_url
+        if url is None:
+            return
+        notifier = self._notifier()
+        fields = self._call_fields(call, call.monitor)
+        fields["call_state"] = "ongoing"
+        delivery = notifier.make(call, "block", url, fields, self.settings.access_token)
+        notifier.send(call, [delivery])
+
+    @staticmethod
+    def _call_fields(call: Call, job: MonitorJob) -> dict[str, str]:
+        return {"session": call.session, "txn_ref": job.txn_ref, "from": call.from_, "to": call.to}
+
+    # -- the control API --------------------------------------------------------------------
+
+    async def info(self, request: Request) -> Response:
+        base = self.base_url(request)
+        s = self.settings
+        return _json(
+            {
+                "sandbox": "msgkit",
+                "version": __version__,
+                "base_url": base,
+                "transport_base_url": base + "/open",
+                "app_id": s.app_id,
+                "calls": len(self.calls),
+                "settings": {
+                    "rate_limit": s.rate_limit,
+                    "rate_window": s.rate_window,
+                    "block_seconds": s.block_seconds,
+                    "recording_ttl": s.recording_ttl,
+                    "fail_recording": s.fail_recording,
+                    "retry_notifications": s.retry_notifications,
+                    "notify_timeout": s.notify_timeout,
+                    "max_msg_length": s.max_msg_length,
+                },
+            }
+        )
+
+    async def _json_body(self, request: Request, allowed: dict[str, type]) -> dict[str, Any]:
+        try:
+            raw = await _read_body(request)
+        except _BodyTooLargeError:
+            raise _ControlError(413, "body_too_large", "the body is larger than 1 MiB") from None
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise _ControlError(400, "invalid_json", f"the body is not JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise _ControlError(400, "invalid_body", "the body must be a JSON object")
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise _ControlError(
+                400,
+                "unknown_field",
+                f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}",
+            )
+        for name, kind in allowed.items():
+            value = data.get(name)
+            if value is None:
+                continue
+            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+            if kind is float:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok:
+                raise _ControlError(400, "invalid_field", f"{name} must be a {kind.__name__}")
+        return data
+
+    async def create_call(self, request: Request) -> Response:
+        try:
+            data = await self._json_body(request, {"from": str, "to": str, "app_id": str})
+        except _ControlError as error:
+            return error.response()
+        numbers = {"from": data.get("from", _DEFAULT_FROM), "to": data.get("to", _DEFAULT_TO)}
+        for name, number in numbers.items():
+            if not _E164.match(number):
+                return _error(
+                    400, "invalid_field", f"{name} must be an E.164 number such as +6511111111"
+                )
+        app_id = data.get("app_id") or self.settings.app_id
+        call = self.calls.create(
+            app_id=app_id, from_=numbers["from"], to=numbers["to"], now=self.clock()
+        )
+        log.info("call %s created (%s -> %s, app %s)", call.session, call.from_, call.to, app_id)
+        return _json(call.to_json(), 201)
+
+    async def list_calls(self, request: Request) -> Response:
+        return _json({"calls": [call.to_json() for call in self.calls]})
+
+    async def show_call(self, request: Request) -> Response:
+        try:
+            call = self.calls.get(request.path_params["session"])
+        except UnknownCallError as error:
+            return _error(404, "unknown_call", str(error))
+        return _json(call.to_json())
+
+    async def list_deliveries(self, request: Request) -> Response:
+        state = request.query_params.get("state")
+        if state not in (None, "pending", "delivered", "failed"):
+            return _error(400, "invalid_query", "state must be pending, delivered or failed")
+        items = [d.to_json() for d in self._notifier().deliveries if state in (None, d.state)]
+        return _json({"deliveries": items})
+
+    async def hang_up(self, request: Request) -> Response:
+        try:
+            data = await self._json_body(
+                request, {"fail_recording": bool, "duration_seconds": float}
+            )
+        except _ControlError as error:
+            return error.response()
+        duration = data.get("duration_seconds")
+        if duration is not None and duration < 0:
+            return _error(400, "invalid_field", "duration_seconds must not be negative")
+        now = self.clock()
+        try:
+            call = self.calls.hang_up(request.path_params["session"], now=now, duration=duration)
+        except UnknownCallError as error:
+            return _error(404, "unknown_call", str(error))
+        except CallEndedError as error:
+            return _error(409, "call_ended", str(error))
+        fail = data.get("fail_recording")
+        self._finish_recording(
+            call,
+            self.settings.fail_recording if fail is None else fail,
+            now,
+            self.base_url(request),
+        )
+        log.info("call %s hung up", call.session)
+        return _json(call.to_json())
+
+    def _finish_recording(self, call: Call, fail: bool, now: float, base_url: str) -> None:
+        job = call.monitor
+        if job is None:
+            return
+        if fail:
+            call.monitor_status = "failed"
+        else:
+            recording = self.recordings.add(now)
+            call.recording_id = recording.recording_id
+            expires = int(now + self.settings.recording_ttl + 0.999)
+            call.monitor_url = self.recordings.url(base_url, recording, expires)
+            call.monitor_status = MONITOR_OK
+        url = job.end_url
+        if url is None:
+            return
+        minutes, debit = billing(call.duration_seconds or 0.0, self.settings.rate)
+        ended = self._call_fields(call, job)
+        ended.update(
+            call_state="ended",
+            date=provider_date(now),
+            duration=minutes,
+            currency=self.settings.currency,
+            rate=self.settings.rate,
+            debit=debit,
+        )
+        monitor_file = {"ivr_block": "monitor", **self._call_fields(call, job)}
+        if job.tag is not None:
+            monitor_file["tag"] = job.tag
+        monitor_file["call_state"] = "ended"
+        monitor_file["monitor_status"] = call.monitor_status
+        if call.monitor_url is not None:
+            monitor_file["monitor_url"] = call.monitor_url
+        notifier = self._notifier()
+        token = self.settings.access_token
+        notifier.send(
+            call,
+            [
+                notifier.make(call, "block", url, ended, token),
+                notifier.make(call, "monitor_file", url, monitor_file, token),
+            ],
+        )
+
+    # -- recordings -------------------------------------------------------------------------
+
+    async def recording(self, request: Request) -> Response:
+        name: str = request.path_params["name"]
+        if not name.endswith(".mp3"):
+            return _error(404, "not_found", "no such recording")
+        recording_id = name[: -len(".mp3")]
+        problem = self.recordings.check(
+            recording_id,
+            request.query_params.get("Expires", ""),
+            request.query_params.get("Signature", ""),
+            self.clock(),
+        )
+        if problem is not None:
+            return _error(403, "access_denied", problem)
+        recording = self.recordings.get(recording_id)
+        if recording is None:
+            return _error(404, "not_found", "no such recording")
+        headers = {
+            "Last-Modified": email.utils.formatdate(recording.created, usegmt=True),
+            "Cache-Control": "private",
+        }
+        since = request.headers.get("if-modified-since")
+        if since:
+            try:
+                since_ts = email.utils.parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                since_ts = None
+            if since_ts is not None and recording.created <= since_ts:
+                return Response(status_code=304, headers=headers)
+        return Response(self.recordings.data, headers=headers, media_type="audio/mpeg")
+
+
+class _ControlError(Exception):
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+    def response(self) -> Response:
+        return _error(self.status_code, self.code, self.message)
+
+
+def create_app(settings: SandboxSettings, *, clock: Callable[[], float] = time.time) -> Starlette:
+    """The sandbox as an ASGI application (run it with any ASGI server)."""
+    return SandboxApp(settings, clock=clock).asgi

@@ -1,0 +1,258 @@
+"""The sandbox's calls, their sessions and the rules a monitor request meets.
+
+Everything here runs on the server's single event loop, and every check-and-change is a plain
+synchronous method with no ``await`` inside: that is what makes a race between two monitor
+requests on one session come out as exactly one ``success_ok``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import MsgkitError
+
+if TYPE_CHECKING:
+    from .notifier import Delivery
+
+__all__ = [
+    "Call",
+    "CallEndedError",
+    "Calls",
+    "MonitorJob",
+    "RateLimiter",
+    "Recordings",
+    "SandboxError",
+    "UnknownCallError",
+]
+
+
+class SandboxError(MsgkitError):
+    """A control request the sandbox cannot carry out."""
+
+
+class UnknownCallError(SandboxError, LookupError):
+    """No call with that session."""
+
+
+class CallEndedError(SandboxError):
+    """The call has already ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorJob:
+    """An accepted monitor request: what the notifications need to know about it."""
+
+    txn_ref: str
+    accepted_at: float
+    msg: str | None = None
+    tag: str | None = None
+    notify_url: str | None = None
+    monitor_notify_url: str | None = None
+
+    @property
+    def block_url(self) -> str | None:
+        """Where the "block finished" notification goes: monitor_notify_url, else notify_url."""
+        return self.monitor_notify_url or self.notify_url
+
+    @property
+    def end_url(self) -> str | None:
+        """Where the end-of-call notifications go: notify_url, else monitor_notify_url.
+
+        The spec sends them to notify_url; falling back keeps a recording from being lost when
+        only monitor_notify_url was given (the spec's sentence about that case is garbled).
+        """
+        return self.notify_url or self.monitor_notify_url
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "txn_ref": self.txn_ref,
+            "tag": self.tag,
+            "msg": self.msg,
+            "notify_url": self.notify_url,
+            "monitor_notify_url": self.monitor_notify_url,
+        }
+
+
+@dataclass(slots=True, eq=False)
+class Call:
+    """One simulated call. Mutable: it is the sandbox's state, changed only by ``Calls``."""
+
+    session: str
+    app_id: str
+    from_: str
+    to: str
+    started_at: float
+    ended_at: float | None = None
+    block: Literal["idle", "running"] = "idle"
+    monitor: MonitorJob | None = None
+    monitor_status: str | None = None
+    monitor_url: str | None = None
+    recording_id: str | None = None
+    duration_seconds: float | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    # Notifications of one call go out one after the other, in the order they were made.
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    block_task: asyncio.Task[None] | None = None
+
+    @property
+    def state(self) -> Literal["ongoing", "ended"]:
+        return "ongoing" if self.ended_at is None else "ended"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "app_id": self.app_id,
+            "from": self.from_,
+            "to": self.to,
+            "state": self.state,
+            "block": self.block,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_seconds": self.duration_seconds,
+            "monitor": None if self.monitor is None else self.monitor.to_json(),
+            "monitor_status": self.monitor_status,
+            "monitor_url": self.monitor_url,
+            "notifications": [d.to_json() for d in self.deliveries],
+        }
+
+
+class Calls:
+    """Every call the sandbox knows, oldest first; the oldest ended ones are forgotten past
+    ``max_calls`` (their sessions then answer ``error_invalid_session``, like expired ones)."""
+
+    def __init__(self, max_calls: int) -> None:
+        self._calls: OrderedDict[str, Call] = OrderedDict()
+        self._max = max_calls
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(list(self._calls.values()))  # a copy: callers may create calls meanwhile
+
+    def create(self, *, app_id: str, from_: str, to: str, now: float) -> Call:
+        session = "S" + secrets.token_hex(10)
+        call = Call(session=session, app_id=app_id, from_=from_, to=to, started_at=now)
+        self._calls[session] = call
+        self._forget_old()
+        return call
+
+    def _forget_old(self) -> None:
+        if len(self._calls) <= self._max:
+            return
+        for session, call in list(self._calls.items()):
+            if len(self._calls) <= self._max:
+                break
+            if call.ended_at is not None:
+                del self._calls[session]
+
+    def get(self, session: str) -> Call:
+        call = self._calls.get(session)
+        if call is None:
+            raise UnknownCallError(f"no call with session {session!r}")
+        return call
+
+    def start_monitor(self, session: str, app_id: str, job: MonitorJob) -> tuple[str, Call | None]:
+        """Apply the session rules; on ``success_ok`` the call is monitored and its block runs."""
+        call = self._calls.get(session)
+        if call is None:
+            return "error_invalid_session", None
+        if call.app_id != app_id:
+            return "error_session_access_denied", None
+        if call.ended_at is not None:
+            return "error_session_ended", None
+        if call.block == "running":
+            return "error_session_not_ready", None
+        if call.monitor is not None:
+            return "error_monitor_in_progress", None
+        call.monitor = job
+        call.block = "running"
+        return "success_ok", call
+
+    def hang_up(self, session: str, *, now: float, duration: float | None = None) -> Call:
+        """End the call; raise if it is unknown or already ended."""
+        call = self.get(session)
+        if call.ended_at is not None:
+            raise CallEndedError(f"call {session!r} has already ended")
+        call.ended_at = now
+        call.duration_seconds = duration if duration is not None else now - call.started_at
+        call.block = "idle"
+        if call.block_task is not None:
+            call.block_task.cancel()
+            call.block_task = None
+        return call
+
+
+class RateLimiter:
+    """At most ``limit`` requests per ``window`` seconds for each application (sliding)."""
+
+    def __init__(self, limit: int | None, window: float) -> None:
+        self._limit = limit
+        self._window = window
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, now: float) -> bool:
+        if self._limit is None:
+            return True
+        seen = self._seen.setdefault(key, deque())
+        while seen and seen[0] <= now - self._window:
+            seen.popleft()
+        if len(seen) >= self._limit:
+            return False
+        seen.append(now)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    recording_id: str
+    created: int  # whole seconds: Last-Modified has no finer resolution
+
+
+class Recordings:
+    """Recordings and their pre-signed URLs (``Expires`` + ``Signature``, S3 style)."""
+
+    def __init__(self, data: bytes, secret: bytes | None = None) -> None:
+        self.data = data
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
+        self._items: dict[str, Recording] = {}
+
+    def add(self, now: float) -> Recording:
+        recording = Recording("rec-" + secrets.token_hex(8), int(now))
+        self._items[recording.recording_id] = recording
+        return recording
+
+    def get(self, recording_id: str) -> Recording | None:
+        return self._items.get(recording_id)
+
+    def signature(self, recording_id: str, expires: int) -> str:
+        digest = hmac.new(
+            self._secret, f"GET\n{recording_id}\n{expires}".encode(), hashlib.sha256
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+    def url(self, base_url: str, recording: Recording, expires: int) -> str:
+        signature = self.signature(recording.recording_id, expires)
+        return (
+            f"{base_url}/recordings/{recording.recording_id}.mp3"
+            f"?Expires={expires}&AWSAccessKeyId=SANDBOX&Signature={signature}"
+        )
+
+    def check(self, recording_id: str, expires: str, signature: str, now: float) -> str | None:
+        """Why this URL may not be served (``None``: it may)."""
+        if not expires.isdigit():
+            return "Expires is missing or not a number"
+        expected = self.signature(recording_id, int(expires))
+        if not hmac.compare_digest(expected, signature):
+            return "the signature does not match"
+        if now >= int(expires):
+            return "the URL has expired"
+        return None
