@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from ..notifications import Notification
 
 __all__ = [
-    "CONFORMANCE_STATUSES",
     "REDACTED",
     "STATUSES",
     "ApiError",
@@ -164,14 +163,6 @@ STATUSES: dict[str, str] = {
     "error_internal_server_error": "unexpected error at the provider; contact its support",
 }
 
-# What a transport relaying the provider's answers must map (msgkit.testing's conformance
-# suite): every documented status, a parameter-missing status, and statuses nobody documents.
-CONFORMANCE_STATUSES: tuple[str, ...] = (
-    *STATUSES,
-    "error_session_param_missing",
-    "error_brand_new_status",
-    "success_brand_new_status",
-)
 
 _ERROR_CLASSES: dict[str, type[ApiError]] = {
     "error_invalid_access_token": CredentialsError,
