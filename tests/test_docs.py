@@ -56,8 +56,9 @@ FSTRING_CODES: dict[str, tuple[str, ...]] = {
 }
 
 # Where code strings are the provider's answers, not diagnostics msgkit emits: transports parse
-# them, the sandbox (a stand-in for the provider) answers with them.
-NOT_EMITTED = ("transports/", "sandbox/")
+# them, the sandbox (a stand-in for the provider) answers with them, and msgkit.testing feeds
+# them to transports under test.
+NOT_EMITTED = ("transports/", "sandbox/", "testing.py")
 
 CODE_LITERAL = re.compile(r"(?:error|warning)_[a-z0-9_]+")
 HEADER = re.compile(
