@@ -76,7 +76,7 @@ class Report:
 
     @classmethod
     def of(cls, diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> Report:
-        items = tuple(sorted(diagnostics, key=_position_key))
+        items = tuple(sorted(diagnostics, key=_position_key)) if diagnostics else ()
         if not items and cls is Report:
             return _CLEAN_STRICT if strict else _CLEAN  # immutable, so one of each will do
         return cls(items, strict)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
-from typing import Literal
+from bisect import bisect_right
+from collections.abc import Callable
+from functools import lru_cache, partial
+from itertools import accumulate
+from typing import Literal, NamedTuple
 
 from lxml import etree
 
 from .errors import MarkupError
-from .model import Audio, Message, Segment, Speech, Text
+from .model import _NOT_XML, Audio, Message, Segment, Speech, Text
 
 __all__ = ["Locator", "RawSegment", "Scan", "parse", "scan"]
 
@@ -45,13 +48,13 @@ def _parser() -> etree.XMLParser:
 _PARSER = _parser()
 
 
-@dataclass(frozen=True, slots=True)
-class RawSegment:
+class RawSegment(NamedTuple):
     """A segment as found in the tree, before it becomes a model value.
 
     ``element`` is the document-order index of its element (``-1`` for text), used to find its
     position only when a diagnostic asks for it. ``after`` is, for text, the index of the
-    element it follows (``-1`` when it opens the msg).
+    element it follows (``-1`` when it opens the msg). (A named tuple: immutable, and several
+    times cheaper to make than a frozen dataclass on the hot path.)
     """
 
     kind: Literal["text", "speech", "url"]
@@ -62,21 +65,39 @@ class RawSegment:
     after: int = -1
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A structural problem: the markup parses as XML but is not a valid msg."""
+class Problem(NamedTuple):
+    """A problem with the markup: not well-formed XML, or XML that is not a valid msg."""
 
     message: str
     offset: int
     hint: str | None = None
 
 
-@dataclass(slots=True)
 class Scan:
-    source: str
-    segments: list[RawSegment]
-    problems: list[Problem]
-    locator: Locator
+    """What :func:`scan` found: the segments, the problems, and a locator for positions.
+
+    The locator is made on first use: clean markup never needs one.
+    """
+
+    __slots__ = ("_locator", "problems", "segments", "source")
+
+    def __init__(
+        self,
+        source: str,
+        segments: list[RawSegment],
+        problems: list[Problem],
+        locator: Locator | None = None,
+    ) -> None:
+        self.source = source
+        self.segments = segments
+        self.problems = problems
+        self._locator = locator
+
+    @property
+    def locator(self) -> Locator:
+        if self._locator is None:
+            self._locator = Locator(self.source)
+        return self._locator
 
 
 _SYNTAX_POSITION = re.compile(r", line \d+, column \d+$")
@@ -103,6 +124,36 @@ _FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
         "XML declarations and processing instructions are not allowed in a msg",
         "remove the <?...?> part; the msg is a fragment, not a document",
         "<?",
+    ),
+    (
+        re.compile(r"Comment not terminated|Double hyphen within comment"),
+        "comments are not allowed in a msg",
+        "remove it",
+        "<!--",
+    ),
+    (
+        re.compile(r"CData section not finished"),
+        "a CDATA section that is never closed",
+        "close it with ]]>, or drop the CDATA section and escape the text",
+        "<![CDATA[",
+    ),
+    (
+        re.compile(r"Attribute (\S+) redefined"),
+        "the attribute {0} is given twice",
+        "keep only one {0}",
+        None,
+    ),
+    (
+        re.compile(r"Specification mandates value for attribute (\S+)"),
+        "the attribute {0} has no value",
+        'give it a quoted value: {0}=".."',
+        None,
+    ),
+    (
+        re.compile(r"AttValue: \" or ' expected"),
+        "attribute values must be quoted",
+        'write it as language="zh-HK", with the quotes',
+        None,
     ),
     (
         re.compile(r"StartTag: invalid element name"),
@@ -161,81 +212,239 @@ _FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
 ]
 
 
-def _syntax_problem(source: str, error: etree.XMLSyntaxError) -> Problem:
-    message = _SYNTAX_POSITION.sub("", str(error.msg or error)).strip()
-    line, column = error.position
-    if line == 1:
-        column -= len(_OPEN)
-    offset = _offset_of(source, max(line, 1), max(column, 1))
-    hint = None
+def _unreadable_char(source: str, found: re.Match[str]) -> Problem:
+    return Problem(
+        f"U+{ord(found.group()):04X} cannot appear in a msg",
+        found.start(),
+        "remove it: control characters, lone surrogates, U+FFFE and U+FFFF cannot travel "
+        "in XML markup",
+    )
+
+
+def _libxml2_offset(source: str, line: int, column: int) -> int:
+    """The offset libxml2 means by ``line`` and ``column``, clamped to the string.
+
+    libxml2 counts lines by '\\n' alone (a lone '\\r' is just a character on the line), and
+    columns in characters, so this is not the inverse of :func:`line_column`.
+    """
+    start = 0
+    if line > 1:
+        rest = source.split("\n", line - 1)
+        if len(rest) < line:
+            return len(source)
+        start = len(source) - len(rest[-1])
+    return min(start + column - 1, len(source))
+
+
+@lru_cache(maxsize=256)
+def _friendly(message: str) -> tuple[str, str | None, str | None]:
+    """libxml2's ``message`` said in the msg's own terms: (message, hint, token to point at)."""
     for pattern, friendly, friendly_hint, token in _FRIENDLY:
         found = pattern.search(message)
         if found:
-            message = friendly.format(*found.groups())
-            hint = friendly_hint.format(*found.groups()) if friendly_hint else None
-            # libxml2 reports the column after the offending token; point at the token.
-            if token is not None:
-                before = source.rfind(token, 0, offset + 1)
-                offset = before if before >= 0 else offset
-            break
+            groups = found.groups()
+            hint = friendly_hint.format(*groups) if friendly_hint else None
+            return friendly.format(*groups), hint, token
+    return message, None, None
+
+
+def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
+    source = locator.source
+    message = _SYNTAX_POSITION.sub("", str(error.msg or error)).strip()
+    # libxml2 sometimes quotes the input after a line break, which may include the synthetic
+    # root's closing tag: keep the first line only.
+    message = message.partition("\n")[0].strip()
+    line, column = error.position
+    if line == 1:
+        column -= len(_OPEN)
+    offset = _libxml2_offset(source, max(line, 1), max(column, 1))
+    # A character XML cannot carry at all: libxml2 words it variously (and cannot place a lone
+    # surrogate), so name the character and point at it.
+    bad = _NOT_XML.search(source)
+    if bad is not None and (bad.start() <= offset or "encoding" in message):
+        return _unreadable_char(source, bad)
+    message, hint, token = _friendly(message)
+    if token is not None:
+        # libxml2 reports the column after the offending token; point at the token.
+        before = source.rfind(token, 0, offset + 1)
+        offset = before if before >= 0 else offset
     if source.startswith("<!", offset) and not source.startswith(("<!--", "<![CDATA["), offset):
         message, hint = _FRIENDLY[0][1], _FRIENDLY[0][2]
     return Problem(message, offset, hint)
 
 
-class Locator:
-    """Finds offsets, lines and columns in a markup string, lazily."""
+_NO_SPECIALS: list[int] = []
 
-    __slots__ = ("_elements", "source")
+
+class Locator:
+    """Finds offsets, lines and columns in a markup string, lazily.
+
+    Each index (element starts, comments and processing instructions, line starts, attributes
+    of a start tag) is built once, on first use, so a msg with thousands of diagnostics costs
+    one pass over the string, not one pass per diagnostic.
+    """
+
+    __slots__ = ("_elements", "_lines", "_specials", "_tags", "source")
 
     # Comments, CDATA sections and processing instructions can hold '<' that starts no element.
     _TOKENS = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(?=[^/!?])", re.S)
+    _TAG = re.compile(r"<([^\s/>]+)")
+    _ATTRIBUTE = re.compile(r"""\s+([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+    _TAG_END = re.compile(r"\s*(/?)>")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._elements: list[int] | None = None
+        self._specials: list[int] = _NO_SPECIALS  # replaced when _elements is built
+        self._lines: list[int] | None = None
+        self._tags: dict[int, tuple[dict[str, int], int, bool]] | None = None
+
+    def _index(self) -> list[int]:
+        if self._elements is None:
+            elements: list[int] = []
+            specials: list[int] = []
+            self._specials = specials
+            source = self.source
+            for m in self._TOKENS.finditer(source):
+                start = m.start()
+                if m.end() - start == 1:
+                    elements.append(start)
+                elif not source.startswith("<![", start):
+                    specials.append(start)
+            self._elements = elements
+        return self._elements
 
     def element(self, index: int) -> int:
         """Offset of the ``<`` that opens the element with document-order ``index``."""
-        if self._elements is None:
-            self._elements = [
-                m.start() for m in self._TOKENS.finditer(self.source) if m.group() == "<"
-            ]
-        if 0 <= index < len(self._elements):
-            return self._elements[index]
+        elements = self._elements
+        if elements is None:
+            elements = self._index()
+        if 0 <= index < len(elements):
+            return elements[index]
         return 0
 
-    def attribute(self, index: int, name: str, *, value: bool = True) -> int:
-        """Offset of attribute ``name`` of element ``index`` (its value, or its name)."""
+    def special(self, index: int) -> int:
+        """Offset of the comment or processing instruction with document-order ``index``."""
+        if self._elements is None:
+            self._index()
+        specials = self._specials
+        if 0 <= index < len(specials):
+            return specials[index]
+        return 0
+
+    def _start_tag(self, index: int) -> tuple[dict[str, int], int, bool]:
+        """Attribute name offsets, end offset and self-closing flag of a start tag.
+
+        Only used on markup that parsed, so the start tag is well-formed; its attribute values
+        may still hold '>' (XML allows that), which is why they are tokenised, not searched.
+        """
         start = self.element(index)
-        end = self.source.find(">", start)
-        found = re.compile(rf"\s{re.escape(name)}\s*=\s*[\"']").search(
-            self.source, start, end if end >= 0 else len(self.source)
-        )
-        if found is None:
-            return start
-        return found.end() if value else found.start() + 1
+        if self._tags is None:
+            self._tags = {}
+        cached = self._tags.get(start)
+        if cached is not None:
+            return cached
+        source = self.source
+        tag = self._TAG.match(source, start)
+        names: dict[str, int] = {}
+        pos = tag.end() if tag is not None else start + 1
+        while True:
+            found = self._ATTRIBUTE.match(source, pos)
+            if found is None:
+                break
+            names.setdefault(found.group(1), found.start(1))
+            pos = found.end()
+        end = self._TAG_END.match(source, pos)
+        if end is not None:
+            result = (names, end.end(), bool(end.group(1)))
+        else:
+            gt = source.find(">", pos)
+            result = (names, len(source) if gt < 0 else gt + 1, False)
+        self._tags[start] = result
+        return result
+
+    def attribute(self, index: int, name: str, *, value: bool = True) -> int:
+        """Offset of attribute ``name`` of element ``index`` (its value, or its name).
+
+        ``name`` is as written in the markup (``xml:lang``, not lxml's ``{...}lang``).
+        """
+        names = self._start_tag(index)[0]
+        at = names.get(name)
+        if at is None:
+            return self.element(index)
+        if not value:
+            return at
+        quote = re.compile(r"\s*=\s*[\"']").match(self.source, at + len(name))
+        return quote.end() if quote is not None else at
 
     def after(self, index: int) -> int:
         """Offset just after the element with document-order ``index`` ends."""
         start = self.element(index)
-        tag = re.compile(r"<([^\s/>]+)").match(self.source, start)
-        gt = self.source.find(">", start)
-        if gt < 0 or tag is None:
+        tag = self._TAG.match(self.source, start)
+        if tag is None:
             return start
-        if self.source[gt - 1] == "/":
-            return gt + 1
-        close = self.source.find(f"</{tag.group(1)}", gt)
+        _, end, self_closing = self._start_tag(index)
+        if self_closing:
+            return end
+        close = self.source.find(f"</{tag.group(1)}", end)
         if close < 0:
-            return gt + 1
-        return self.source.find(">", close) + 1
+            return end
+        gt = self.source.find(">", close)
+        return len(self.source) if gt < 0 else gt + 1
+
+    def _line_starts(self) -> list[int]:
+        if self._lines is None:
+            source = self.source
+            if "\r" in source:  # same length, every line break now ends in one '\n'
+                source = source.replace("\r\n", " \n").replace("\r", "\n")
+            if "\n" in source:
+                parts = source.split("\n")
+                parts.pop()
+                self._lines = list(accumulate((len(p) + 1 for p in parts), initial=0))
+            else:
+                self._lines = [0]
+        return self._lines
 
     def position(self, offset: int) -> tuple[int, int]:
-        return line_column(self.source, offset)
+        """1-based line and column of ``offset``, exactly as :func:`line_column` counts them."""
+        source = self.source
+        if offset < 0:
+            offset = 0
+        elif offset > len(source):
+            offset = len(source)
+        starts = self._lines
+        if starts is None:
+            starts = self._line_starts()
+        if len(starts) == 1:  # a single line: no search, no CRLF
+            return 1, offset + 1
+        i = bisect_right(starts, offset) - 1
+        if 0 < offset < len(source) and source[offset] == "\n" and source[offset - 1] == "\r":
+            return i + 2, 1  # on the '\n' of a '\r\n': line_column counts the '\r' already
+        return i + 1, offset - starts[i] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        """Inverse of :meth:`position`, clamped to the string."""
+        starts = self._line_starts()
+        if line - 1 >= len(starts):
+            return len(self.source)
+        return min(starts[max(line, 1) - 1] + max(column, 1) - 1, len(self.source))
+
+
+_last_long: Locator | None = None  # the Locator of the last long string line_column() saw
 
 
 def line_column(source: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of ``offset``; ``\\r\\n``, ``\\r`` and ``\\n`` all end a line."""
+    """1-based line and column of ``offset``; ``\\r\\n``, ``\\r`` and ``\\n`` all end a line.
+
+    Callers ask once per diagnostic; for a long string that would be quadratic, so the line
+    index of the last long string is kept (matched by identity, so no hashing).
+    """
+    global _last_long
+    if len(source) > 2048:
+        locator = _last_long
+        if locator is None or locator.source is not source:
+            locator = _last_long = Locator(source)
+        return locator.position(offset)
     offset = max(0, min(offset, len(source)))
     head = source[:offset]
     newlines = head.count("\n")
@@ -246,25 +455,7 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
     return newlines + 1, offset - last
 
 
-def _offset_of(source: str, line: int, column: int) -> int:
-    """Inverse of :func:`line_column`, clamped to the string."""
-    start = 0
-    for _ in range(line - 1):
-        nl = _next_line_break(source, start)
-        if nl < 0:
-            return len(source)
-        start = nl
-    return min(start + column - 1, len(source))
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _next_line_break(source: str, start: int) -> int:
-    found = _LINE_BREAK.search(source, start)
-    return found.end() if found else -1
-
-
+@lru_cache(maxsize=256)
 def _suggest(name: str) -> str:
     close = difflib.get_close_matches(name.lower(), list(ALLOWED), n=1, cutoff=0.5)
     if close:
@@ -272,95 +463,188 @@ def _suggest(name: str) -> str:
     return f"the markup allows {_ALLOWED_TEXT}"
 
 
+_XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+
+
+def _written(node: etree._Element, name: str) -> str:
+    """An element or attribute name as the markup wrote it: ``a:b`` rather than ``{uri}b``."""
+    if not name.startswith("{"):
+        return name
+    uri, _, local = name[1:].partition("}")
+    if uri == _XML_NAMESPACE:
+        return f"xml:{local}"
+    prefix = next((p for p, u in node.nsmap.items() if u == uri and p), None)
+    return f"{prefix}:{local}" if prefix else local
+
+
+def _attribute_problems(
+    node: etree._Element, tag: str, allowed: tuple[str, ...], mine: int, locator: Locator
+) -> list[Problem]:
+    what = (
+        f"<{tag}> allows the attributes {' and '.join(allowed)}"
+        if allowed
+        else f"<{tag}> takes no attributes"
+    )
+    found = []
+    for name in node.keys():  # noqa: SIM118 (iterating an element yields children)
+        if name not in allowed:
+            written = _written(node, str(name))
+            found.append(
+                Problem(
+                    f"unknown attribute {written!r} on <{tag}>",
+                    locator.attribute(mine, written, value=False),
+                    what,
+                )
+            )
+    return found
+
+
+def _unknown_element(node: etree._Element, tag: str, offset: int) -> Problem:
+    written = _written(node, tag)
+    if tag.startswith("{"):
+        uri = tag[1:].partition("}")[0]
+        return Problem(
+            f"unknown element <{written}> in namespace {uri!r}",
+            offset,
+            f"the markup uses no namespaces; it allows {_ALLOWED_TEXT}",
+        )
+    return Problem(f"unknown element <{tag}>", offset, _suggest(tag))
+
+
+# RawSegment from a complete 6-tuple: a C call, twice as fast as the named tuple's __new__.
+_raw: Callable[[tuple[str, str, str | None, str | None, int, int]], RawSegment] = partial(
+    tuple.__new__, RawSegment
+)
+_SPEECH_ALLOWED = ALLOWED["speech"]
+_LANGUAGE_GENDER = ["language", "gender"]
+_LANGUAGE = ["language"]
+_URL_ALLOWED = ALLOWED["url"]
+
+
 def scan(source: str) -> Scan:
     """Parse ``source`` and collect its segments and structural problems (never raises)."""
-    locator = Locator(source)
     segments: list[RawSegment] = []
     problems: list[Problem] = []
-    scan_ = Scan(source, segments, problems, locator)
+    scan_ = Scan(source, segments, problems)
     try:
         root = etree.fromstring(_OPEN + source + _CLOSE, _PARSER)
     except etree.XMLSyntaxError as error:
-        problems.append(_syntax_problem(source, error))
+        problems.append(_syntax_problem(scan_.locator, error))
         return scan_
     except (ValueError, MemoryError) as error:  # e.g. characters lxml refuses outright
-        problems.append(Problem(f"the markup cannot be parsed: {error}", 0))
+        bad = _NOT_XML.search(source)
+        if bad is not None:
+            problems.append(_unreadable_char(source, bad))
+        else:
+            problems.append(Problem(f"the markup cannot be parsed: {error}", 0))
         return scan_
 
+    append = segments.append
     if root.text:
-        segments.append(RawSegment("text", root.text))
+        append(_raw(("text", root.text, None, None, -1, -1)))
     index = -1  # document-order index of elements in the caller's string
+    special = -1  # document-order index of comments and processing instructions
+    # lxml does not list xmlns declarations as attributes; look for them only when one may exist.
+    declares = "xmlns" in source
     for node in root:
         tag = node.tag
         if isinstance(tag, str):
             index += 1
             mine = index
-            attrib = node.attrib
-            allowed = ALLOWED.get(tag)
-            if allowed is None:
+            if declares and node.nsmap:
                 problems.append(
-                    Problem(f"unknown element <{tag}>", locator.element(mine), _suggest(tag))
+                    Problem(
+                        f"namespace declarations are not allowed in a msg "
+                        f"({', '.join(f'xmlns:{p}' if p else 'xmlns' for p in node.nsmap)})",
+                        scan_.locator.element(mine),
+                        "remove the xmlns attribute: the msg markup has no namespaces",
+                    )
                 )
-            else:
-                for name in attrib:
-                    if name not in allowed:
-                        what = (
-                            f"<{tag}> allows the attributes {' and '.join(allowed)}"
-                            if allowed
-                            else f"<{tag}> takes no attributes"
-                        )
-                        problems.append(
-                            Problem(
-                                f"unknown attribute {name!r} on <{tag}>",
-                                locator.attribute(mine, str(name), value=False),
-                                what,
-                            )
-                        )
             if len(node):
-                # Anything nested: one problem, then skip the nested elements' indices.
-                nested = list(node.iter())[1:]
-                first = next((n for n in nested if isinstance(n.tag, str)), None)
-                if first is not None:
-                    problems.append(
-                        Problem(
-                            f"<{first.tag}> is nested inside <{tag}>",
-                            locator.element(mine + 1),
-                            f"tags cannot be nested; close <{tag}> first: {_ALLOWED_TEXT}",
-                        )
-                    )
-                else:
-                    problems.append(
-                        Problem(
-                            f"a comment or processing instruction inside <{tag}>",
-                            locator.element(mine),
-                            "remove it",
-                        )
-                    )
-                index += sum(1 for n in nested if isinstance(n.tag, str))
-                text = "".join(str(t) for t in node.itertext())
+                text = _nested(node, tag, mine, special, scan_.locator, problems)
+                for inner in node.iterdescendants():
+                    if isinstance(inner.tag, str):
+                        index += 1
+                    else:
+                        special += 1
             else:
                 text = node.text or ""
             if tag == "speech":
-                segments.append(
-                    RawSegment("speech", text, attrib.get("language"), attrib.get("gender"), mine)
-                )
+                # lxml's items() and values() are quadratic in the number of attributes (a
+                # hostile start tag can carry tens of thousands), get() is slow-ish: use
+                # values() only for a handful of attributes.
+                language: str | None = None
+                gender: str | None = None
+                names = node.keys()
+                # The usual forms first, without a loop. (Attribute values are always str;
+                # lxml-stubs say str | bytes.)
+                if names == _LANGUAGE_GENDER:
+                    language, gender = node.values()  # type: ignore[assignment]
+                elif names == _LANGUAGE:
+                    language = node.values()[0]  # type: ignore[assignment]
+                elif names:
+                    if len(names) <= 2:
+                        for name, value in zip(names, node.values(), strict=True):
+                            if name == "language":
+                                language = value
+                            elif name == "gender":
+                                gender = value
+                    else:
+                        language = node.get("language")
+                        gender = node.get("gender")
+                    if len(names) > (language is not None) + (gender is not None):
+                        problems.extend(
+                            _attribute_problems(node, tag, _SPEECH_ALLOWED, mine, scan_.locator)
+                        )
+                append(_raw(("speech", text, language, gender, mine, -1)))
             elif tag == "url":
-                segments.append(RawSegment("url", text, element=mine))
+                if node.keys():
+                    problems.extend(
+                        _attribute_problems(node, tag, _URL_ALLOWED, mine, scan_.locator)
+                    )
+                append(_raw(("url", text, None, None, mine, -1)))
+            else:
+                problems.append(_unknown_element(node, tag, scan_.locator.element(mine)))
         else:
+            special += 1
             what = "comments" if isinstance(node, etree._Comment) else "processing instructions"
             problems.append(
-                Problem(f"{what} are not allowed in a msg", _nth_special(source, node), "remove it")
+                Problem(
+                    f"{what} are not allowed in a msg", scan_.locator.special(special), "remove it"
+                )
             )
             mine = index
-        if node.tail:
-            segments.append(RawSegment("text", node.tail, after=mine))
+        tail = node.tail
+        if tail:
+            append(_raw(("text", tail, None, None, -1, mine)))
     return scan_
 
 
-def _nth_special(source: str, node: etree._Element) -> int:
-    marker = "<!--" if isinstance(node, etree._Comment) else "<?"
-    found = source.find(marker)
-    return max(found, 0)
+def _nested(
+    node: etree._Element,
+    tag: str,
+    mine: int,
+    special: int,
+    locator: Locator,
+    problems: list[Problem],
+) -> str:
+    """Report what is nested inside ``node`` (one problem), and return all its text."""
+    for inner in node.iterdescendants():
+        if isinstance(inner.tag, str):
+            problems.append(
+                Problem(
+                    f"<{_written(inner, inner.tag)}> is nested inside <{_written(node, tag)}>",
+                    locator.element(mine + 1),
+                    f"tags cannot be nested; close <{tag}> first: {_ALLOWED_TEXT}",
+                )
+            )
+        else:
+            what = "a comment" if isinstance(inner, etree._Comment) else "a processing instruction"
+            problems.append(
+                Problem(f"{what} inside <{tag}>", locator.special(special + 1), "remove it")
+            )
+        break
+    return "".join(str(t) for t in node.itertext())
 
 
 def _to_segment(raw: RawSegment) -> Segment:
