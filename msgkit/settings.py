@@ -12,9 +12,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import MsgkitError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 __all__ = ["KEYS", "Settings", "SettingsError", "find_pyproject", "load_settings"]
 
@@ -55,6 +58,35 @@ class Settings:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
+
+    def config(
+        self,
+        *,
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        strict: bool | None = None,
+        max_msg_length: int | None = None,
+        languages: tuple[str, ...] = (),
+        languages_only: bool | None = None,
+    ) -> Config:
+        """The validation :class:`Config` these settings describe; given arguments win.
+
+        Languages add up (the project's list and the arguments'); the rest are replaced.
+        """
+        from .config import Config
+
+        return Config(
+            max_msg_length=(
+                max_msg_length if max_msg_length is not None else self.get("max-msg-length")
+            ),
+            languages=tuple(dict.fromkeys((*self.get("languages", ()), *languages))),
+            languages_only=bool(
+                languages_only if languages_only is not None else self.get("languages-only")
+            ),
+            select=tuple(select or self.get("select", ())),
+            ignore=tuple(ignore or self.get("ignore", ())),
+            strict=bool(strict if strict is not None else self.get("strict")),
+        )
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -255,3 +255,23 @@ def test_cli_as_a_real_subprocess(httpserver: HTTPServer, prompt: Path) -> None:
     assert form["access_token"] == [TOKEN] and form["monitor_notify_url"] == [
         "https://example.com/m"
     ]
+
+
+def test_cli_applies_the_project_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "prompt.msg").write_text("A" * 600 + "\n", "utf-8")
+    args = ["submit", "prompt.msg", "--session", "S", "--transport", "dry-run"]
+    monkeypatch.chdir(tmp_path)
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 1
+    assert "error_msg_invalid_length" in refused.stderr
+
+    (tmp_path / "pyproject.toml").write_text("[tool.msgkit]\nmax-msg-length = 1000\n", "utf-8")
+    accepted = CliRunner().invoke(main, args)
+    assert accepted.exit_code == 0, accepted.output
+
+    (tmp_path / "pyproject.toml").write_text("[tool.msgkit]\nmax-msg-lenght = 1000\n", "utf-8")
+    unknown = CliRunner().invoke(main, args)
+    assert unknown.exit_code == 2
+    assert "max-msg-lenght" in unknown.output

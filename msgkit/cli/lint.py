@@ -147,7 +147,6 @@ def lint(
     input; no path lints the current directory. Exit status: 0 no errors, 1 errors (or
     warnings under --strict), 2 usage error or a path that does not exist.
     """
-    from ..config import Config
     from ..lint import LintOptions, PathNotFoundError
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
@@ -167,14 +166,13 @@ def lint(
     fmt = _pick(output_format, settings, "format", default_format)
     if fmt not in FORMATS:
         raise click.UsageError(f"[tool.msgkit] format must be one of {', '.join(FORMATS)}")
-    config = Config(
-        max_msg_length=_pick(max_msg_length, settings, "max-msg-length", None),
-        # Languages add up: the project's list and the command line's.
-        languages=tuple(dict.fromkeys((*settings.get("languages", ()), *languages))),
-        languages_only=bool(_pick(languages_only, settings, "languages-only", False)),
+    config = settings.config(
         select=select,
         ignore=ignore,
         strict=strict,
+        max_msg_length=max_msg_length,
+        languages=languages,
+        languages_only=languages_only,
     )
     options = LintOptions(
         config=config,

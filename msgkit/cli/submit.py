@@ -122,6 +122,13 @@ def submit(
     if token is None:
         raise click.UsageError(f"no access token: set {ENV_ACCESS_TOKEN}")
 
+    from ..settings import SettingsError, load_settings
+
+    try:  # the same [tool.msgkit] limits and languages msgkit lint applies
+        config = load_settings().config()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
     document = _read(source)
     blocking = [f for f in document.problems if f.is_error]
     for finding in document.problems:
@@ -137,7 +144,9 @@ def submit(
         return given if given is not None else params.get(key)
 
     try:
-        transport = get_transport(transport_name, **options)
+        # dry-run validates again on its own: with the project's settings, like submit() did.
+        extra: dict[str, Any] = {"config": config} if transport_name == "dry-run" else {}
+        transport = get_transport(transport_name, **options, **extra)
     except (PluginError, TransportOptionError) as error:
         raise click.UsageError(_scrub(str(error), token)) from None
     try:
@@ -150,6 +159,7 @@ def submit(
             tag=pick(tag, "tag"),
             notify_url=pick(notify_url, "notify_url"),
             monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
+            config=config,
         )
     except ValidationError as error:
         for d in error.report:
