@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -236,3 +237,82 @@ def hangup(
 def show(session: str, url: str | None) -> None:
     """Show a call's state and the notifications sent for it, as JSON."""
     _print(_request("GET", f"{_base(url)}/sandbox/calls/{session}"))
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="0: any free."
+)
+@click.option(
+    "--download-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where recordings are saved.",
+)
+@click.option("--no-download", is_flag=True, help="Do not download recordings.")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many notifications were accepted.",
+)
+def receive(host: str, port: int, download_dir: Path, no_download: bool, count: int | None) -> None:
+    """Receive notifications: verify, parse and print each, and save the recordings.
+
+    Point --monitor-notify-url and --notify-url at the URL printed on the first line of
+    standard output. Each notification is verified against $MSGKIT_ACCESS_TOKEN (unsigned or
+    wrongly signed ones are answered 403), then printed as one line of JSON; a Monitor File
+    Notification's MP3 is downloaded into --download-dir. Works with the sandbox and with the
+    provider alike.
+    """
+    import threading
+
+    from ..receiver import Delivery, NotificationReceiver
+
+    token = os.environ.get("MSGKIT_ACCESS_TOKEN")
+    if not token:
+        raise click.UsageError("set MSGKIT_ACCESS_TOKEN: it verifies each notification")
+    if not no_download:
+        download_dir.mkdir(parents=True, exist_ok=True)
+    accepted = 0
+    done = threading.Event()
+
+    def report(delivery: Delivery) -> None:
+        nonlocal accepted
+        if delivery.notification is None:
+            click.echo(f"refused a POST to {delivery.path}: {delivery.error}", err=True)
+            return
+        line: dict[str, Any] = {"path": delivery.path, **delivery.notification.to_dict()}
+        if delivery.saved is not None:
+            line["saved"] = str(delivery.saved)
+        if delivery.error is not None:
+            line["error"] = delivery.error
+        click.echo(json.dumps(line, ensure_ascii=False))
+        sys.stdout.flush()
+        accepted += 1
+        if count is not None and accepted >= count:
+            done.set()
+
+    try:
+        receiver = NotificationReceiver(
+            access_token=token,
+            host=host,
+            port=port,
+            download_dir=None if no_download else download_dir,
+            on_delivery=report,
+        )
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    click.echo(receiver.url)
+    sys.stdout.flush()
+    worker = threading.Thread(target=receiver.serve_forever, daemon=True)
+    worker.start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.shutdown()
