@@ -11,7 +11,6 @@ value none, ``a,b`` only the entry points named ``a`` and ``b``. The built-ins a
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import sys
@@ -382,10 +381,6 @@ def run_plugin_checks(message: Message, config: Config) -> list[Diagnostic]:
     return out
 
 
-def transport_names() -> list[str]:
-    return sorted(registry().transports)
-
-
 def get_transport(name: str, **options: Any) -> Transport:
     """Build the transport registered as ``name`` with ``options``.
 
@@ -399,6 +394,8 @@ def get_transport(name: str, **options: Any) -> Transport:
         failed = [f for f in reg.failures if f.stage != "select"]
         more = f"; {len(failed)} plugin problem(s): run `msgkit plugins`" if failed else ""
         raise PluginError(f"no transport named {name!r} (installed: {known}){more}")
+    import inspect  # here, not at the top: lint's start-up never needs it
+
     try:
         signature = inspect.signature(cls)
     except (TypeError, ValueError):

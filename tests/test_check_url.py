@@ -154,3 +154,20 @@ def test_the_command_imports_no_network_stack_until_it_runs() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--timeout", "nan"], ["--timeout", "inf"], ["--deadline", "inf"], ["--ttl", "inf"]],
+)
+def test_unusable_numbers_are_usage_errors(args: list[str]) -> None:
+    code, _out, err = run(*args, "--no-cache", "https://example.com/a.mp3")
+    assert code == 2, err
+
+
+def test_a_ca_file_that_is_not_pem_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "not.pem"
+    bad.write_bytes(b"\x00\x01 not a certificate")
+    code, _out, err = run("--ca-file", str(bad), "--no-cache", "https://example.com/a.mp3")
+    assert code == 2
+    assert "not a readable PEM bundle" in err

@@ -257,9 +257,7 @@ def test_cli_as_a_real_subprocess(httpserver: HTTPServer, prompt: Path) -> None:
     ]
 
 
-def test_cli_applies_the_project_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_applies_the_project_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "prompt.msg").write_text("A" * 600 + "\n", "utf-8")
     args = ["submit", "prompt.msg", "--session", "S", "--transport", "dry-run"]
     monkeypatch.chdir(tmp_path)
@@ -275,3 +273,21 @@ def test_cli_applies_the_project_settings(
     unknown = CliRunner().invoke(main, args)
     assert unknown.exit_code == 2
     assert "max-msg-lenght" in unknown.output
+
+
+def test_cli_json_names_failures_that_have_no_api_status(tmp_path: Path) -> None:
+    prompt = tmp_path / "p.msg"
+    prompt.write_text("Hello.", "utf-8")
+    base = ["submit", str(prompt), "--session", "S", "--format", "json"]
+    dead = CliRunner().invoke(
+        main, [*base, "-o", "base_url=http://127.0.0.1:9/open", "-o", "retries=0"]
+    )
+    assert dead.exit_code == 1
+    answer = json.loads(dead.stdout)
+    assert (answer["status"], answer["ok"]) == ("transport_error", False)
+    assert TOKEN not in dead.output
+
+    prompt.write_text('<speech language="english">Hello.</speech>', "utf-8")
+    refused = CliRunner().invoke(main, [*base, "--transport", "dry-run"])
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["status"] == "validation_failed"

@@ -272,7 +272,7 @@ def test_options_from_the_command_line_are_coerced_and_checked() -> None:
         HoiioTransport(retries="many")
     with pytest.raises(TransportOptionError, match="base_url"):
         HoiioTransport(base_url="ftp://example.com")
-    with pytest.raises(TransportOptionError, match="timeout: must be at least"):
+    with pytest.raises(TransportOptionError, match="timeout: must be a finite number, at least"):
         HoiioTransport(timeout="0")
 
 
@@ -310,3 +310,36 @@ def test_status_table_is_complete() -> None:
     # Every status of the spec page's Result Status table (reference.md §3.1/3.2).
     assert set(EXPECTED) <= set(STATUSES)
     assert base.error_class("error_tag_invalid_length") is ParameterError
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"base_url": "http://[::1/open"},
+        {"base_url": "http://host:99999/open"},
+        {"base_url": "http://host/open?x=1"},
+        {"base_url": "ftp://host/open"},
+        {"timeout": "nan"},
+        {"backoff": "inf"},
+        {"retries": "-1"},
+    ],
+)
+def test_unusable_options_are_option_errors(options: dict[str, str]) -> None:
+    with pytest.raises(TransportOptionError):
+        HoiioTransport(**options)  # type: ignore[arg-type]
+
+
+def test_a_token_cut_by_the_snippet_is_still_redacted(httpserver: HTTPServer) -> None:
+    token = "SECRETTOKEN1234567890abcdef"
+    # An HTML page echoing the form body, with the token straddling the snippet's end.
+    page = "<html>" + "x" * 90 + f" access_token={token} </html>"
+    httpserver.expect_request(PATH).respond_with_data(page, content_type="text/html")
+    transport = HoiioTransport(base_url=httpserver.url_for("/open"), retries=0)
+    with pytest.raises(TransportError) as caught:
+        transport.submit(request(access_token=token))
+    assert token[:8] not in str(caught.value)
+
+
+def test_short_secrets_are_redacted_as_whole_words_only() -> None:
+    assert base.redact("success_ok e=1", "e") == "success_ok <redacted>=1"
+    assert base.redact("the token is abc!", "abc") == "the token is <redacted>!"

@@ -45,8 +45,21 @@ class OnlineOptions:
             raise ValueError(f"concurrency must be at least 1, not {self.concurrency}")
         if self.ttl < 0:
             raise ValueError(f"ttl must not be negative, not {self.ttl}")
-        if self.deadline is not None and not self.deadline > 0:
+        if self.deadline is not None and not (self.deadline > 0 and math.isfinite(self.deadline)):
             raise ValueError(f"deadline must be a positive number of seconds, not {self.deadline}")
+        if not math.isfinite(self.ttl):
+            raise ValueError(f"ttl must be a finite number of seconds, not {self.ttl}")
+        if self.ca_file is not None:
+            # Load it now: a wrong file is the caller's mistake, found before any request.
+            import ssl
+
+            try:
+                ssl.create_default_context(cafile=os.fspath(self.ca_file))
+            except OSError as error:  # ssl.SSLError is an OSError
+                raise ValueError(
+                    f"ca_file {os.fspath(self.ca_file)!r} is not a readable PEM bundle of CA "
+                    f"certificates: {error.strerror or error}"
+                ) from None
 
     def run_deadline(self, jobs: int) -> float:
         """The whole run's time limit for ``jobs`` URLs.

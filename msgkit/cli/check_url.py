@@ -143,17 +143,20 @@ def check_url(
     from ..checks.options import OnlineOptions
 
     field = "notify_url" if notify else "msg"
-    options = OnlineOptions(
-        timeout=timeout,
-        concurrency=concurrency,
-        deadline=deadline,
-        allow_private=allow_private,
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-        ttl=ttl,
-        progress=output_format == "text",
-        ca_file=ca_file,
-    )
+    try:
+        options = OnlineOptions(
+            timeout=timeout,
+            concurrency=concurrency,
+            deadline=deadline,
+            allow_private=allow_private,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            ttl=ttl,
+            progress=output_format == "text",
+            ca_file=ca_file,
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     distinct = list(dict.fromkeys(urls))
     offline = {url: _offline(field, url) for url in distinct}
     with warnings.catch_warnings(record=True) as caught:

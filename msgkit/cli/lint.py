@@ -190,18 +190,18 @@ def lint(
         from ..checks.online import lint_pass
         from ..checks.options import OnlineOptions
 
-        passes.append(
-            lint_pass(
-                OnlineOptions(
-                    timeout=timeout,
-                    concurrency=concurrency,
-                    allow_private=allow_private,
-                    cache_dir=cache_dir,
-                    use_cache=not no_cache,
-                    progress=True,
-                )
+        try:
+            online_options = OnlineOptions(
+                timeout=timeout,
+                concurrency=concurrency,
+                allow_private=allow_private,
+                cache_dir=cache_dir,
+                use_cache=not no_cache,
+                progress=True,
             )
-        )
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        passes.append(lint_pass(online_options))
 
     import warnings
 

@@ -136,7 +136,7 @@ def submit(
     if blocking or document.markup is None:
         if document.markup is None and not blocking:
             out(f"{document.path}: the file has no msg", err=True)
-        _fail(out, as_json, "validation", "the message file was refused; nothing was sent")
+        _fail(out, as_json, "validation_failed", "the message file was refused; nothing was sent")
     assert document.markup is not None
     params = dict(document.params)
 
@@ -165,13 +165,13 @@ def submit(
         for d in error.report:
             finding = document.locate(d)
             out(_line(finding.path, d, finding.line, finding.column), err=True)
-        _fail(out, as_json, "validation", "validation refused the message; nothing was sent")
+        _fail(out, as_json, "validation_failed", "validation refused the message; nothing was sent")
     except RequestError as error:
         raise click.UsageError(_scrub(str(error), token)) from None
     except ApiError as error:
         _fail(out, as_json, error.status, str(error), raw=error.raw)
     except MsgkitError as error:
-        _fail(out, as_json, type(error).__name__, str(error))
+        _fail(out, as_json, "transport_error", str(error))
     _print_result(out, as_json, result, document.path)
     sys.exit(0 if result.ok else 1)
 

@@ -7,6 +7,7 @@ HTTP client, no pluggy, no jsonschema at import time): ``import msgkit`` pulls i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -70,8 +71,8 @@ def option(
         raise TransportOptionError(
             f"option {name}: {value!r} is not {'an integer' if kind is int else 'a number'}"
         ) from None
-    if number < minimum:
-        raise TransportOptionError(f"option {name}: must be at least {minimum:g}")
+    if not math.isfinite(number) or number < minimum:
+        raise TransportOptionError(f"option {name}: must be a finite number, at least {minimum:g}")
     return number
 
 
@@ -218,14 +219,25 @@ def result_from_answer(raw: Mapping[str, Any], *, attempts: int = 1) -> MonitorR
 
 def redact(text: str, *secrets: str | None) -> str:
     """``text`` with every occurrence of each secret replaced, for messages and logs."""
+    import re
     from urllib.parse import quote, quote_plus
 
     for secret in secrets:
         if secret:
             # As given, and as it travels in a form body or URL (a server may echo either).
             for form in {secret, quote_plus(secret), quote(secret, safe="")}:
-                text = text.replace(form, REDACTED)
+                if len(form) >= _WHOLE_WORDS_BELOW:
+                    text = text.replace(form, REDACTED)
+                else:
+                    # A token this short is also a common word part ("e", "ok"): replace it
+                    # only where it stands alone, or every message would be garbled.
+                    pattern = rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
+                    text = re.sub(pattern, REDACTED, text)
     return text
+
+
+# Secrets shorter than this are redacted only as whole words (real tokens are far longer).
+_WHOLE_WORDS_BELOW = 8
 
 
 @dataclass(frozen=True, slots=True)

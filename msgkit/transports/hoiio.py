@@ -66,10 +66,21 @@ class HoiioTransport:
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        parts = urlsplit(str(base_url))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(str(base_url))
+            parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+        ):
             raise TransportOptionError(
-                f"option base_url: {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}"
+                f"option base_url: {base_url!r} is not an http(s) URL without query or fragment, "
+                f"such as {DEFAULT_BASE_URL}"
             )
         self.base_url = str(base_url).rstrip("/")
         self.timeout: float = option("timeout", timeout, float, minimum=0.001)
@@ -168,7 +179,8 @@ class HoiioTransport:
 
         code = response.status_code
         body = response.text
-        snippet = redact(" ".join(body.split())[:_SNIPPET], token)
+        # Redact before shortening: a token cut in two would no longer be recognised.
+        snippet = redact(" ".join(body.split()), token)[:_SNIPPET]
         data: Any = None
         try:
             data = json.loads(body) if body.strip() else None
