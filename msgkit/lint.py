@@ -15,7 +15,8 @@ from pathlib import Path
 from .checks.offline import check_params, validate
 from .config import Config
 from .diagnostics import Report
-from .documents import Document, Edit, Finding, Kind, kind_of, read_bytes, read_path, read_text
+from .documents import Document, Edit, Finding, Kind, kind_of, read_path, read_stdin, read_text
+from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 STDIN = "-"
-STDIN_NAME = "<stdin>"
 
 # Directories never worth recursing into: version control, environments, caches.
 DEFAULT_EXCLUDE = (
@@ -254,7 +254,9 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
     seen: set[str] = set()
     for raw in paths or ["."]:
         if raw == STDIN:
-            targets.append(STDIN)
+            if STDIN not in seen:  # standard input can be read once
+                seen.add(STDIN)
+                targets.append(STDIN)
             continue
         if not os.path.lexists(raw):
             raise PathNotFoundError(f"path {raw!r} does not exist")
@@ -275,10 +277,14 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
     return targets
 
 
-def read_target(target: str, stdin: Callable[[], bytes] | None = None) -> Document:
+def read_target(
+    target: str, stdin: Callable[[], bytes] | None = None, stdin_kind: Kind | None = None
+) -> Document:
+    """Read one target of :func:`collect`; standard input by the rule of
+    :func:`msgkit.documents.read.stdin_kind`, with the size limit of a file."""
     if target == STDIN:
         data = stdin() if stdin is not None else b""
-        return read_bytes(data, "msg", STDIN_NAME)
+        return read_stdin(data, kind=stdin_kind, path=STDIN_NAME)
     return read_path(target, kind=kind_of(target, strict=False))
 
 
@@ -287,12 +293,18 @@ def lint(
     options: LintOptions | None = None,
     *,
     stdin: Callable[[], bytes] | None = None,
+    stdin_kind: Kind | None = None,
     passes: Sequence[Pass] = (),
 ) -> LintResult:
-    """Lint files and directories (``-`` is standard input, read by calling ``stdin``)."""
+    """Lint files and directories (``-`` is standard input, read by calling ``stdin``).
+
+    Standard input is a JSON document when it starts with ``{`` and raw markup otherwise,
+    unless ``stdin_kind`` says what it is.
+    """
     options = options or LintOptions()
     checked = [
-        check_document(read_target(t, stdin), options.config) for t in collect(paths, options)
+        check_document(read_target(t, stdin, stdin_kind), options.config)
+        for t in collect(paths, options)
     ]
     for extra in passes:
         added: dict[str, list[Finding]] = {}

@@ -67,3 +67,35 @@ def test_version_as_a_real_process() -> None:
         [command, "explain", "error_access_token_in_file"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "## Why" in done.stdout
+
+
+def test_render_refuses_what_cannot_travel_as_a_parameter(tmp_path: Path) -> None:
+    path = tmp_path / "s.msg.json"
+    path.write_text('{"msg": "a \\ud800 b"}')
+    result = invoke("render", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "s.msg.json:1:12: error_malformed_params msg contains U+D800" in result.stderr
+    control = invoke("render", "-", stdin="bell \x07\n")
+    assert control.exit_code == 1 and "error_malformed_params" in control.stderr
+
+
+def test_render_stdin_has_the_file_size_limit() -> None:
+    result = invoke("render", "-", stdin="y" * (2 << 20))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "more than 1,048,576 bytes" in result.stderr
+    assert invoke("render", "--as", "msg", "-", stdin='{"msg": "x"}').output == '{"msg": "x"}\n'
+
+
+def test_explain_provider_statuses_and_refuses_non_codes() -> None:
+    from click.testing import CliRunner
+
+    from msgkit.cli import main
+
+    runner = CliRunner()
+    status = runner.invoke(main, ["explain", "error_session_not_ready"])
+    assert status.exit_code == 0
+    assert "a status the provider answers" in status.output
+    assert "previous request" in status.output
+    missing = runner.invoke(main, ["explain", "error_location_param_missing"])
+    assert "'location' is missing" in missing.output
+    assert runner.invoke(main, ["explain", "index"]).exit_code == 2

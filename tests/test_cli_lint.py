@@ -212,3 +212,24 @@ def test_lint_does_not_import_heavy_modules(project: Path) -> None:
         [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_stdin_kind_size_limit_and_repeats(project: Path) -> None:
+    document = run(["-"], project, stdin='{"msg": "Hi", "tga": "x"}')
+    assert document.exit_code == 1 and "did you mean 'tag'" in document.output
+    assert run(["--as", "msg", "-"], project, stdin='{"msg": "Hi"}').exit_code == 0
+    yaml = run(["--as", "yaml", "-"], project, stdin="msg: <speech gender='Male'>x</speech>\n")
+    assert yaml.exit_code == 1 and "error_msg_invalid_gender" in yaml.output
+    big = run(["-"], project, stdin="y" * (2 << 20))
+    assert big.exit_code == 1
+    assert "<stdin>: error_document_invalid the file is more than 1,048,576 bytes" in big.output
+    twice = run(["-", "-"], project, stdin="Hello\n")
+    assert twice.exit_code == 0 and "1 file" in twice.output
+
+
+def test_raw_markup_secret_is_an_error(project: Path) -> None:
+    (project / "t.msg").write_text("<url>https://e.com/a.mp3?access_token=abc123</url>\n")
+    result = run(["t.msg"], project)
+    assert result.exit_code == 1
+    assert "t.msg:1:26: error_access_token_in_file" in result.output
+    assert "abc123" not in result.output

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -10,7 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from msgkit.config import Config
-from msgkit.documents import Document, kind_of, read_bytes, read_text, strip_final_newline
+from msgkit.documents import (
+    MAX_FILE_BYTES,
+    Document,
+    kind_of,
+    read_bytes,
+    read_stdin,
+    read_text,
+    stdin_bytes,
+    stdin_kind,
+    strip_final_newline,
+)
 from msgkit.lint import check_document
 from msgkit.schemas import validator
 from msgkit.structure import compile_schema
@@ -239,3 +252,111 @@ def test_fast_path_accepts_exactly_what_jsonschema_accepts(document: Any) -> Non
 )
 def test_fast_path_on_mostly_valid_documents(document: Any) -> None:
     assert compile_schema("message")(document) is validator("message").is_valid(document)
+
+
+# --- hostile documents: findings, never tracebacks, crashes or quadratic time ---------------
+
+
+def test_json_integer_too_long_to_convert_is_a_finding() -> None:
+    text = '{"msg": "x",\n "tag": -' + "9" * 5000 + "}"
+    [problem] = read_text(text, "json", "a").problems
+    assert problem.code == "error_document_invalid" and "too many digits" in problem.message
+    assert (problem.line, problem.column) == (2, 9)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2001-13-01", "timestamp (month must be in 1..12)"),
+        ("!!int abc", "int"),
+        ("!!float abc", "float"),
+        ("9" * 5000, "too long for a number"),
+        ("0b" + "1" * 20_000, "too long for a number"),
+        ("0x" + "f" * 4000, "too long for a number"),
+    ],
+    ids=["timestamp", "int", "float", "digits", "binary", "hex"],
+)
+def test_yaml_value_its_tag_cannot_hold_is_a_finding(value: str, words: str) -> None:
+    [problem] = read_text(f"msg: x\ntag: {value}\n", "yaml", "a").problems
+    assert problem.code == "error_document_invalid" and words in problem.message
+    assert (problem.line, problem.column) == (2, 6)
+
+
+def test_deep_yaml_is_a_diagnostic_not_a_crash() -> None:
+    # Composing YAML in C recurses on the C stack: this used to crash the interpreter (or, less
+    # deep, pass silently because jsonschema could not describe it). Run apart, in case.
+    code = (
+        "from msgkit.documents import read_text\n"
+        "for depth in (3_000, 100_000):\n"
+        "    d = read_text('msg: ' + '[' * depth + ']' * depth, 'yaml', 'a')\n"
+        "    print([f.message for f in d.problems])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "['the document is nested too deeply']\n" * 2
+    block = "\n".join(" " * i + f"k{i}:" for i in range(150)) + " x\n"
+    assert [f.message for f in read_text(block, "yaml", "a").problems] == [
+        "the document is nested too deeply"
+    ]
+
+
+def test_data_too_deep_for_jsonschema_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    import msgkit.documents.inspect as inspect_module
+
+    monkeypatch.setattr(inspect_module, "_schema_errors", lambda data: None)
+    document = read_text('{"msg": [[[]]]}', "json", "a")
+    assert [f.message for f in document.problems] == ["the document is nested too deeply"]
+
+
+def test_many_duplicate_keys_one_diagnostic_per_name_in_linear_time() -> None:
+    import time
+
+    for kind, item, join, wrap in (
+        ("json", '"msg": "a", "tag": "t"', ",\n", "{{{}}}"),
+        ("yaml", "msg: a\ntag: t", "\n", "{}"),
+    ):
+        text = wrap.format(join.join([item] * 20_000))
+        started = time.perf_counter()
+        document = read_text(text, kind, "a")  # type: ignore[arg-type]
+        assert time.perf_counter() - started < 5
+        found = [(f.message.split("'")[1], f.line) for f in document.problems]
+        assert found == [("msg", 2 if kind == "json" else 3), ("tag", 2 if kind == "json" else 4)]
+
+
+def test_raw_markup_secrets_are_errors_at_their_place() -> None:
+    text = "Hi.\n<url>https://e.com/a.mp3?x=1&amp;Access_Token=s3cret-value</url>\n"
+    document = read_text(text, "msg", "a.msg")
+    [finding] = [f for f in check_document(document, Config()).findings]
+    assert finding.code == "error_access_token_in_file"
+    assert (finding.line, finding.column) == (2, 34)
+    assert "s3cret" not in finding.message and "s3cret" not in (finding.hint or "")
+    assert not read_text("the token is in the environment\n", "msg", "a").problems
+
+
+class _Endless(io.RawIOBase):
+    """``yes``: a stream that never ends."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        buffer[:] = b"y" * len(buffer)
+        return len(buffer)
+
+
+def test_stdin_is_read_up_to_the_file_limit() -> None:
+    document = read_stdin(stream=io.BufferedReader(_Endless()))
+    [problem] = document.problems
+    assert problem.code == "error_document_invalid"
+    assert f"more than {MAX_FILE_BYTES:,} bytes" in problem.message
+    assert len(stdin_bytes(io.BufferedReader(_Endless()))) == MAX_FILE_BYTES + 1
+    assert read_stdin(b"y" * MAX_FILE_BYTES).markup == "y" * MAX_FILE_BYTES
+
+
+def test_what_stdin_is() -> None:
+    assert stdin_kind(b' \n\xef\xbb\xbf{"msg": "x"}') == "msg"
+    assert stdin_kind(b'\xef\xbb\xbf \n{"msg": "x"}') == "json"
+    assert stdin_kind(b"Hello {name}") == "msg"
+    assert stdin_kind(b"{x}", "msg") == "msg"
+    assert read_stdin(b'{"msg": "a & b"}').markup == "a & b"
+    assert read_stdin(b"msg: hi", kind="yaml").markup == "hi"

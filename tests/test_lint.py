@@ -202,3 +202,33 @@ def test_extra_pass_adds_findings(tmp_path: Path) -> None:
 
     result = lint([str(tmp_path)], passes=[extra])
     assert [f.code for f in result.findings] == ["warning_msg_empty"]
+
+
+def test_a_missing_file_is_not_called_a_broken_symlink(tmp_path: Path) -> None:
+    (tmp_path / "dangling.msg").symlink_to(tmp_path / "missing")
+    [gone] = read_path(str(tmp_path / "gone.msg")).problems
+    assert gone.message == "cannot read the file: it does not exist"
+    [dangling] = read_path(str(tmp_path / "dangling.msg")).problems
+    assert dangling.message == "cannot read the file: it is a broken symlink"
+
+
+def test_standard_input_named_twice_is_read_once() -> None:
+    reads: list[int] = []
+
+    def stdin() -> bytes:
+        reads.append(1)
+        return b"Hello"
+
+    assert collect(["-", "-"], LintOptions()) == ["-"]
+    result = lint(["-", "-"], stdin=stdin)
+    assert len(result.checked) == 1 and len(reads) == 1
+
+
+def test_standard_input_is_json_when_it_starts_with_a_brace() -> None:
+    result = lint(["-"], stdin=lambda: b' {"msg": "a & b"}')
+    assert [f.code for f in result.findings] == ["error_msg_invalid_xml"]
+    assert result.findings[0].column == 13  # in the JSON text, not in the msg
+    as_markup = lint(["-"], stdin=lambda: b'{"msg": "a"}', stdin_kind="msg")
+    assert as_markup.findings == () and as_markup.checked[0].document.kind == "msg"
+    too_big = lint(["-"], stdin=lambda: b"y" * (MAX_FILE_BYTES + 1))
+    assert [f.code for f in too_big.findings] == ["error_document_invalid"]

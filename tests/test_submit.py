@@ -197,6 +197,24 @@ def test_cli_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "warning_no_notify_url" in result.stderr
 
 
+def test_cli_stdin_document_is_read_as_lint_reads_it() -> None:
+    args = ["submit", "-", "--session", "S", "--transport", "dry-run", "--format", "json"]
+    stdin = '{"msg": "hi", "notify_url": "https://e.com/n"}'
+    result = CliRunner().invoke(main, args, input=stdin)
+    assert result.exit_code == 0, result.output
+    params = json.loads(result.stdout)["raw"]["params"]
+    assert params["msg"] == "hi" and params["notify_url"] == "https://e.com/n"
+    big = CliRunner().invoke(main, args, input="y" * (2 << 20))
+    assert big.exit_code == 1 and "more than 1,048,576 bytes" in big.stderr
+
+
+def test_cli_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    args = ["submit", str(tmp_path / "nope.msg"), "--session", "S", "--transport", "dry-run"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "symlink" not in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "env", "match"),
     [
@@ -291,3 +309,10 @@ def test_cli_json_names_failures_that_have_no_api_status(tmp_path: Path) -> None
     refused = CliRunner().invoke(main, [*base, "--transport", "dry-run"])
     assert refused.exit_code == 1
     assert json.loads(refused.stdout)["status"] == "validation_failed"
+
+
+def test_cli_stdin_kind_can_be_given() -> None:
+    args = ["submit", "-", "--session", "S", "--transport", "dry-run", "--format", "json"]
+    result = CliRunner().invoke(main, [*args, "--as", "msg"], input='{"msg": "Hi"}')
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["raw"]["params"]["msg"] == '{"msg": "Hi"}'

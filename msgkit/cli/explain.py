@@ -32,8 +32,15 @@ def explain(code: str | None) -> None:
             fix = " (fixable)" if entry.fixable else ""
             click.echo(f"{known:<{width}}  {entry.severity.value:<7}  {entry.summary}{fix}")
         return
-    text = _page(code) if code in CODES or code.replace("_", "").isalnum() else None
+    text = _page(code) if code in CODES else None
     if text is None:
+        from ..transports.base import STATUSES, ApiError
+
+        if code in STATUSES or (code.startswith("error_") and code.endswith("_param_missing")):
+            # A status only the provider answers (msgkit submit prints them): say what it means.
+            click.echo(f"{code}: a status the provider answers, not a lint diagnostic.")
+            click.echo(str(ApiError(code)).partition(": ")[2] or code)
+            return
         close = difflib.get_close_matches(code, list(CODES), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else " Run 'msgkit explain' to list codes."
         raise click.BadParameter(f"no diagnostic code {code!r}.{hint}", param_hint="CODE")

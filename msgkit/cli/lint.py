@@ -6,9 +6,12 @@ import difflib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from ..documents import Kind
 
 __all__ = ["lint"]
 
@@ -62,6 +65,13 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     "--languages-only/--no-languages-only",
     default=None,
     help="The --language codes are the whole catalogue.",
+)
+@click.option(
+    "--as",
+    "stdin_kind",
+    type=click.Choice(["msg", "json", "yaml"]),
+    default=None,
+    help="Read - (standard input) as this kind (default: JSON if it starts with '{', else markup).",
 )
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
@@ -127,6 +137,7 @@ def lint(
     max_msg_length: int | None,
     languages: tuple[str, ...],
     languages_only: bool | None,
+    stdin_kind: Kind | None,
     fix: bool,
     show_diff: bool,
     quiet: bool | None,
@@ -143,8 +154,9 @@ def lint(
 ) -> None:
     """Check message files: *.msg, *.msg.json, *.msg.yaml and *.msg.yml.
 
-    PATHS are files or directories (searched recursively); - reads raw markup from standard
-    input; no path lints the current directory. Exit status: 0 no errors, 1 errors (or
+    PATHS are files or directories (searched recursively); - reads standard input (a JSON
+    document if it starts with '{', else raw markup; see --as); no path lints the current
+    directory. Exit status: 0 no errors, 1 errors (or
     warnings under --strict), 2 usage error or a path that does not exist.
     """
     from ..lint import LintOptions, PathNotFoundError
@@ -183,7 +195,9 @@ def lint(
     )
 
     def stdin() -> bytes:
-        return sys.stdin.buffer.read()
+        from ..documents import stdin_bytes
+
+        return stdin_bytes()
 
     passes = []
     if online:
@@ -208,7 +222,13 @@ def lint(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run(list(paths), options, stdin=stdin, passes=passes)
+            result = run(
+                list(paths),
+                options,
+                stdin=stdin,
+                stdin_kind=stdin_kind,
+                passes=passes,
+            )
     except PathNotFoundError as error:
         raise click.BadParameter(str(error), param_hint="PATHS") from None
     for warning in caught:  # a corrupt cache that was rebuilt, say

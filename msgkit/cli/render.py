@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..documents import Kind
 
 __all__ = ["render"]
 
@@ -19,26 +23,33 @@ __all__ = ["render"]
     default=None,
     help="Read FILE as this kind (default: by its name; for - JSON if it starts with '{').",
 )
-def render(file: str, kind: str | None) -> None:
+def render(file: str, kind: Kind | None) -> None:
     """Print the msg markup FILE composes (- reads standard input).
 
     A segments document comes out as the escaped markup to send; a .msg file as itself,
-    without its final line break. Problems reading the document go to standard error and exit
-    with status 1.
+    without its final line break. Problems reading the document, and characters that cannot
+    travel as a parameter (error_malformed_params), go to standard error and exit with status 1.
     """
-    from ..documents import kind_of, read_bytes, read_path
+    from ..documents import kind_of, read_path, read_stdin
     from ..reporters import report
 
     if file == "-":
-        data = sys.stdin.buffer.read()
-        if kind is None:
-            kind = "json" if data.lstrip().startswith(b"{") else "msg"
-        document = read_bytes(data, kind, "<stdin>")  # type: ignore[arg-type]
+        document = read_stdin(kind=kind)
     else:
         if not os.path.lexists(file):
             raise click.BadParameter(f"path {file!r} does not exist", param_hint="FILE")
-        document = read_path(file, kind=kind or kind_of(file, strict=False))  # type: ignore[arg-type]
+        document = read_path(file, kind=kind or kind_of(file, strict=False))
     errors = [f for f in document.problems if f.is_error]
+    if document.markup is not None and not errors:
+        from ..checks.offline import check_msg
+        from ..config import Config
+
+        # Lone surrogates and control characters: neither printable nor sendable.
+        errors = [
+            document.locate(d)
+            for d in check_msg(document.markup, Config())
+            if d.code == "error_malformed_params"
+        ]
     if errors or document.markup is None:
         from ..lint import Checked, LintResult
 

@@ -11,18 +11,21 @@ import click
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
-    from ..documents import Document
+    from ..documents import Document, Kind
     from ..transports.base import MonitorResult
 
 __all__ = ["submit"]
 
 
-def _read(source: str) -> Document:
-    from ..documents import read_bytes, read_path
+def _read(source: str, stdin_kind: Kind | None = None) -> Document:
+    """The document to submit: - is standard input, read as ``msgkit lint -`` reads it."""
+    from ..documents import kind_of, read_path, read_stdin
 
     if source == "-":
-        return read_bytes(sys.stdin.buffer.read(), "msg", "<stdin>")
-    return read_path(source)
+        return read_stdin(kind=stdin_kind)
+    if not os.path.lexists(source):  # a usage error, as for lint and render
+        raise click.BadParameter(f"path {source!r} does not exist", param_hint="FILE")
+    return read_path(source, kind=kind_of(source, strict=False))
 
 
 def _options(values: tuple[str, ...]) -> dict[str, str]:
@@ -83,6 +86,13 @@ def _line(path: str, d: Diagnostic, line: int | None = None, column: int | None 
     "$MSGKIT_ACCESS_TOKEN only: options show in process lists.",
 )
 @click.option(
+    "--as",
+    "stdin_kind",
+    type=click.Choice(["msg", "json", "yaml"]),
+    default=None,
+    help="Read - (standard input) as this kind (default: JSON if it starts with '{', else markup).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -99,9 +109,10 @@ def submit(
     monitor_notify_url: str | None,
     app_id: str | None,
     output_format: str,
+    stdin_kind: Kind | None,
 ) -> None:
-    """Validate FILE (a .msg, .msg.json or .msg.yaml file, or - for markup on stdin), then
-    submit it as a Monitor request.
+    """Validate FILE (a .msg, .msg.json or .msg.yaml file, or - for standard input, read as
+    msgkit lint reads it), then submit it as a Monitor request.
 
     Exit status: 0 when the transport answers success, 1 when the API refuses the request,
     delivery fails or validation refuses the message (nothing is sent), 2 on usage errors.
@@ -129,7 +140,7 @@ def submit(
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
 
-    document = _read(source)
+    document = _read(source, stdin_kind)
     blocking = [f for f in document.problems if f.is_error]
     for finding in document.problems:
         out(_line(finding.path, finding.diagnostic, finding.line, finding.column), err=True)

@@ -9,7 +9,16 @@ Positions are worked out only when a diagnostic needs one.
 """
 
 from .model import SUFFIXES, Document, Edit, Finding, Kind, kind_of
-from .read import MAX_FILE_BYTES, read_bytes, read_path, read_text, strip_final_newline
+from .read import (
+    MAX_FILE_BYTES,
+    read_bytes,
+    read_path,
+    read_stdin,
+    read_text,
+    stdin_bytes,
+    stdin_kind,
+    strip_final_newline,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -21,6 +30,9 @@ __all__ = [
     "kind_of",
     "read_bytes",
     "read_path",
+    "read_stdin",
     "read_text",
+    "stdin_bytes",
+    "stdin_kind",
     "strip_final_newline",
 ]

@@ -44,6 +44,22 @@ def _secrets(data: Any) -> Iterator[tuple[PathKey, bool]]:
             yield path, False
 
 
+def _markup_secrets(path: str, text: str) -> Iterator[Finding]:
+    """A raw markup file's secrets: each ``access_token=`` value in it, at its place."""
+    if not _SECRET_WORDS.search(text):
+        return
+    for found in _SECRET_VALUE.finditer(text):
+        yield _problem(
+            path,
+            text,
+            f"the document carries a secret (an {found.group(1)} in the markup); "
+            "secrets must never be committed",
+            offset=found.start(1),
+            hint="remove it, rotate the token, and pass it at run time from the environment",
+            code=_SECRET,
+        )
+
+
 def _display(path: PathKey) -> str:
     out = ""
     for step in path:
@@ -108,7 +124,19 @@ def _inspect(
 
     segments_ok = True
     if not is_valid("message", data):
-        for error in _schema_errors(data):
+        errors = _schema_errors(data)
+        if errors is None:  # too deep for jsonschema to describe
+            problems.append(
+                _problem(
+                    path,
+                    text,
+                    "the document is nested too deeply",
+                    offset=0,
+                    hint="a message document is flat",
+                )
+            )
+            return Document(path, kind, text, data, problems=tuple(problems), bom=bom, tree=tree)
+        for error in errors:
             if tuple(error.absolute_path)[:1] == ("segments",):
                 segments_ok = False
             for message, offset, hint in _describe(error, tree, secret_paths):
@@ -137,13 +165,14 @@ def _as_code(finding: Finding, code: str) -> Finding:
     return Finding(finding.path, diagnostic, finding.line, finding.column)
 
 
-def _schema_errors(data: Any) -> list[ValidationError]:
+def _schema_errors(data: Any) -> list[ValidationError] | None:
+    """What jsonschema says is wrong; ``None`` when the data is too deep for it."""
     from ..schemas import validator
 
     try:
         errors = list(validator("message").iter_errors(data))
     except RecursionError:
-        return []
+        return None
     return sorted(errors, key=lambda e: [str(step) for step in e.absolute_path])
 
 

@@ -10,16 +10,19 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
-from .inspect import _inspect
+from .inspect import _inspect, _markup_secrets
 from .model import Document, Finding, Kind, _problem, kind_of
-from .trees import _JsonTree, _YamlTree
+from .trees import _JSON_TOKEN, _JsonTree, _YamlTree
 
 # A msg is at most 1000 characters even on the generous reading; a message file a thousand
 # times that is not a message file, and is reported without being read whole.
 MAX_FILE_BYTES = 1 << 20
+
+STDIN_NAME = "<stdin>"
 
 
 def strip_final_newline(text: str) -> str:
@@ -39,13 +42,15 @@ _OS_REASONS = {
     errno.ELOOP: "it is a symlink loop",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
-    errno.ENOENT: "it is a broken symlink",
+    errno.ENOENT: "it does not exist",
     errno.ENOTDIR: "a part of its path is not a directory",
     errno.ENAMETOOLONG: "its name is too long",
 }
 
 
-def _os_reason(error: OSError) -> str:
+def _os_reason(error: OSError, path: str) -> str:
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        return "it is a broken symlink"
     return _OS_REASONS.get(error.errno or 0, error.strerror or str(error))
 
 
@@ -59,7 +64,7 @@ def read_path(path: str, *, display: str | None = None, kind: Kind | None = None
     except OSError as error:
         if error.errno == errno.EISDIR:
             return _unreadable(shown, kind, "cannot read the file: it is a directory")
-        return _unreadable(shown, kind, f"cannot read the file: {_os_reason(error)}")
+        return _unreadable(shown, kind, f"cannot read the file: {_os_reason(error, path)}")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -75,7 +80,7 @@ def read_path(path: str, *, display: str | None = None, kind: Kind | None = None
             chunks.append(os.read(fd, MAX_FILE_BYTES + 1 - sum(map(len, chunks))))
         data = b"".join(chunks)
     except OSError as error:
-        return _unreadable(shown, kind, f"cannot read the file: {_os_reason(error)}")
+        return _unreadable(shown, kind, f"cannot read the file: {_os_reason(error, path)}")
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
@@ -83,13 +88,64 @@ def read_path(path: str, *, display: str | None = None, kind: Kind | None = None
     return read_bytes(data, kind, shown)
 
 
-def _too_big(path: str, kind: Kind, size: int) -> Document:
+def _too_big(path: str, kind: Kind, size: int, *, more: bool = False) -> Document:
+    what = f"more than {MAX_FILE_BYTES:,}" if more else f"{size:,}"
     return _unreadable(
         path,
         kind,
-        f"the file is {size:,} bytes; message files are read up to {MAX_FILE_BYTES:,} bytes",
+        f"the file is {what} bytes; message files are read up to {MAX_FILE_BYTES:,} bytes",
         "a msg is at most 1000 characters: is this really a message file?",
     )
+
+
+def stdin_kind(data: bytes, kind: Kind | None = None) -> Kind:
+    """What standard input is: ``kind`` when given, else a JSON document when its first
+    character (after white space and a UTF-8 byte-order mark) is ``{``, else raw markup.
+
+    The one rule ``msgkit lint -``, ``msgkit render -`` and ``msgkit submit -`` share.
+    """
+    if kind is not None:
+        return kind
+    return "json" if data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{") else "msg"
+
+
+def read_stdin(
+    data: bytes | None = None,
+    *,
+    kind: Kind | None = None,
+    stream: IO[bytes] | None = None,
+    path: str = STDIN_NAME,
+) -> Document:
+    """Read standard input as a message document, with the size limit of a file.
+
+    ``data`` is input already read (by :func:`stdin_bytes`, say); otherwise at most
+    ``MAX_FILE_BYTES + 1`` bytes are read from ``stream`` (default: ``sys.stdin``). Its kind is
+    decided by :func:`stdin_kind`.
+    """
+    if data is None:
+        data = stdin_bytes(stream)
+    kind = stdin_kind(data, kind)
+    if len(data) > MAX_FILE_BYTES:
+        return _too_big(path, kind, len(data), more=True)
+    return read_bytes(data, kind, path)
+
+
+def stdin_bytes(stream: IO[bytes] | None = None) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of ``stream`` (default: standard input): enough to
+    tell that input is too big without reading it all."""
+    if stream is None:
+        if sys.stdin is None:
+            return b""
+        stream = sys.stdin.buffer
+    chunks: list[bytes] = []
+    left = MAX_FILE_BYTES + 1
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 _BOMS = (
@@ -139,23 +195,22 @@ def read_bytes(data: bytes, kind: Kind, path: str) -> Document:
 def read_text(text: str, kind: Kind, path: str, *, bom: bool = False) -> Document:
     """Parse the text of a message file."""
     if kind == "msg":
-        return Document(path, kind, text, markup=strip_final_newline(text), bom=bom)
+        markup = strip_final_newline(text)
+        problems = tuple(_markup_secrets(path, text))
+        return Document(path, kind, text, markup=markup, problems=problems, bom=bom)
     if kind == "json":
         return _read_json(text, path, bom)
     return _read_yaml(text, path, bom)
 
 
 def _read_json(text: str, path: str, bom: bool) -> Document:
-    duplicates: list[str] = []
+    duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicated
         result = dict(items)
         if len(result) != len(items):
-            seen: set[str] = set()
-            for key, _ in items:
-                if key in seen:
-                    duplicates.append(key)
-                seen.add(key)
+            duplicated = True
         return result
 
     try:
@@ -165,21 +220,64 @@ def _read_json(text: str, path: str, bom: bool) -> Document:
             path, text, f"invalid JSON: {error.msg}", offset=error.pos, hint=_JSON_HINT
         )
         return Document(path, "json", text, problems=(problem,), bom=bom)
+    except ValueError:
+        # The only other one json raises: an integer longer than int() converts.
+        problem = _problem(
+            path,
+            text,
+            "invalid JSON: a number has too many digits",
+            offset=_long_number(text),
+            hint=_JSON_HINT,
+        )
+        return Document(path, "json", text, problems=(problem,), bom=bom)
     except RecursionError:
         return Document(path, "json", text, problems=(_nested(path, text),), bom=bom)
     tree = _JsonTree(text)
-    extra = [_duplicate(path, text, name, _json_duplicate(text, name)) for name in duplicates]
+    extra = []
+    if duplicated:
+        extra = [_duplicate(path, text, n, off) for n, off in _json_duplicates(text).items()]
     return _inspect(path, "json", text, data, tree, bom, extra)
 
 
 _JSON_HINT = 'fix the JSON syntax; a message document looks like {"msg": "..."}'
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
-def _json_duplicate(text: str, name: str) -> int | None:
-    """Offset of the second occurrence of key ``name`` in any object."""
-    literal = json.dumps(name)
-    found = list(re.finditer(re.escape(literal) + r"\s*:", text))
-    return found[1].start() if len(found) > 1 else None
+def _long_number(text: str) -> int | None:
+    """Offset of the first integer in JSON text longer than ``int()`` converts."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        if limit and len(value) > limit and _INTEGER.fullmatch(value):
+            return token.start()
+    return None
+
+
+def _json_duplicates(text: str) -> dict[str, int]:
+    """Each key name that appears twice in one object, with the offset of its second occurrence.
+
+    One pass over the tokens of text already known to be valid JSON.
+    """
+    found: dict[str, int] = {}
+    stack: list[set[str] | None] = []  # the keys seen in each open object; None for a list
+    previous: re.Match[str] | None = None
+    for token in _JSON_TOKEN.finditer(text):
+        first = token.group()[0]
+        if first == "{":
+            stack.append(set())
+        elif first == "[":
+            stack.append(None)
+        elif first in "]}":
+            if stack:
+                stack.pop()
+        elif first == ":" and previous is not None and stack and stack[-1] is not None:
+            literal = previous.group()
+            name = json.loads(literal) if "\\" in literal else literal[1:-1]
+            if name in stack[-1]:
+                found.setdefault(name, previous.start())
+            stack[-1].add(name)
+        previous = token if first == '"' else None
+    return found
 
 
 def _duplicate(path: str, text: str, name: str, offset: int | None) -> Finding:
@@ -192,16 +290,53 @@ def _duplicate(path: str, text: str, name: str, offset: int | None) -> Finding:
     )
 
 
+_FLAT = "a message document is flat"
+
+# Deeper than any message document needs, and far below what composing YAML in C survives: its
+# composer recurses on the C stack, and a few thousand nested [ crash the interpreter.
+_MAX_YAML_DEPTH = 100
+
+
 def _nested(path: str, text: str) -> Finding:
-    return _problem(
-        path, text, "the document is nested too deeply", offset=0, hint="a message document is flat"
-    )
+    return _problem(path, text, "the document is nested too deeply", offset=0, hint=_FLAT)
+
+
+def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
+    """Offset of the collection that nests deeper than ``_MAX_YAML_DEPTH``, if one does.
+
+    Parsing events is iterative, so this is safe where composing is not; it runs only when the
+    text has enough [, {, - and : in it to nest that deep at all.
+    """
+    if sum(text.count(c) for c in "[{-:?") <= _MAX_YAML_DEPTH:
+        return None
+    import yaml
+
+    loader = loader_class(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_YAML_DEPTH:
+                    return int(event.start_mark.index) if event.start_mark else 0
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return None
 
 
 def _read_yaml(text: str, path: str, bom: bool) -> Document:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        deep = _yaml_too_deep(loader_class, text)
+    except yaml.YAMLError:
+        deep = None  # reported below, as the loader finds it
+    if deep is not None:
+        problem = _problem(path, text, "the document is nested too deeply", offset=deep, hint=_FLAT)
+        return Document(path, "yaml", text, problems=(problem,), bom=bom)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
@@ -220,6 +355,16 @@ def _read_yaml(text: str, path: str, bom: bool) -> Document:
                 hint="write the value out in full",
             )
             return Document(path, "yaml", text, problems=(problem,), bom=bom)
+        long = _yaml_long_int(node)
+        if long is not None:
+            problem = _problem(
+                path,
+                text,
+                f"invalid YAML: {long.value[:40]!r}... is too long for a number",
+                offset=int(long.start_mark.index),
+                hint="put it in quotes if it is text",
+            )
+            return Document(path, "yaml", text, problems=(problem,), bom=bom)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -235,18 +380,68 @@ def _read_yaml(text: str, path: str, bom: bool) -> Document:
     except yaml.YAMLError as error:
         problem = _problem(path, text, f"invalid YAML: {error}", offset=0)
         return Document(path, "yaml", text, problems=(problem,), bom=bom)
+    except (ValueError, OverflowError) as error:
+        # A scalar its tag cannot hold: 2024-13-01 (a timestamp), !!int abc, a huge integer.
+        return Document(path, "yaml", text, problems=(_bad_scalar(path, text, error),), bom=bom)
     except RecursionError:
         return Document(path, "yaml", text, problems=(_nested(path, text),), bom=bom)
     finally:
         loader.dispose()
     tree = _YamlTree(text, node)
-    extra = [_duplicate(path, text, n, off) for n, off in _yaml_duplicates(node)]
+    extra = [_duplicate(path, text, n, off) for n, off in _yaml_duplicates(node).items()]
     if isinstance(data, dict) and isinstance(data.get("msg"), str):
         msg_node = tree._walk(("msg",))
         if msg_node is not None and msg_node[1].style in ("|", ">"):
             # A block scalar's final line break is the file's, as in a .msg file.
             data = {**data, "msg": strip_final_newline(data["msg"])}
     return _inspect(path, "yaml", text, data, tree, bom, extra)
+
+
+def _bad_scalar(path: str, text: str, error: Exception) -> Finding:
+    """The scalar that could not be constructed, found by constructing each one again."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        scalars = sorted(
+            (n for n in _yaml_nodes(root) if n.id == "scalar"), key=lambda n: n.start_mark.index
+        )
+        for node in scalars:
+            try:
+                loader.construct_object(node)
+            except (ValueError, OverflowError) as found:
+                what = str(node.tag).rsplit(":", 1)[-1]
+                reason = "it has too many digits" if "digits" in str(found) else str(found)
+                return _problem(
+                    path,
+                    text,
+                    f"invalid YAML: {node.value[:40]!r} is not a valid {what} ({reason})",
+                    offset=int(node.start_mark.index),
+                    hint="put it in quotes if it is text",
+                )
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return _problem(path, text, f"invalid YAML: {error}", offset=0)
+
+
+_YAML_INT = "tag:yaml.org,2002:int"
+# An integer written in more characters than this is no message parameter, and may have more
+# decimal digits than int() converts (0b and 0x integers are read, then cannot be printed).
+_MAX_INT_CHARS = 1000
+
+
+def _yaml_long_int(root: Any) -> Any:
+    """The first integer scalar written in more than ``_MAX_INT_CHARS`` characters, if any."""
+    long = [
+        node
+        for node in _yaml_nodes(root)
+        if node.id == "scalar" and node.tag == _YAML_INT and len(node.value) > _MAX_INT_CHARS
+    ]
+    return min(long, key=lambda node: node.start_mark.index) if long else None
 
 
 def _yaml_nodes(node: Any) -> Iterator[Any]:
@@ -271,12 +466,16 @@ def _yaml_alias(root: Any) -> int | None:
     return None
 
 
-def _yaml_duplicates(root: Any) -> Iterator[tuple[str, int]]:
+def _yaml_duplicates(root: Any) -> dict[str, int]:
+    """Each key name that appears twice in one mapping, with the offset of its first repeat."""
+    found: dict[str, int] = {}
     for node in _yaml_nodes(root):
         if node.id == "mapping":
             seen: set[str] = set()
             for k, _ in node.value:
                 if k.id == "scalar":
                     if k.value in seen:
-                        yield k.value, int(k.start_mark.index)
+                        offset = int(k.start_mark.index)
+                        found[k.value] = min(found.get(k.value, offset), offset)
                     seen.add(k.value)
+    return dict(sorted(found.items(), key=lambda item: item[1]))
