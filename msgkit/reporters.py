@@ -111,13 +111,17 @@ def _github(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
 
 
 def _uri(path: str) -> dict[str, str]:
+    """A SARIF artifact location: a URI reference (percent-encoded), relative where possible."""
+    from urllib.parse import quote
+
     pure = PurePath(path)
     if not pure.is_absolute():
-        return {"uri": pure.as_posix(), "uriBaseId": "%SRCROOT%"}
+        return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
     try:
-        return {"uri": Path(path).relative_to(Path.cwd()).as_posix(), "uriBaseId": "%SRCROOT%"}
+        relative = Path(path).relative_to(Path.cwd()).as_posix()
     except ValueError:
         return {"uri": Path(path).as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
 def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:

@@ -62,3 +62,9 @@ def test_sarif_shape() -> None:
     assert "region" in with_region["locations"][0]["physicalLocation"]
     assert "region" not in without["locations"][0]["physicalLocation"]
     assert with_region["level"] == "error"
+
+
+def test_sarif_uris_are_percent_encoded() -> None:
+    log = json.loads(render("sarif", result(finding("x"))))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "dir%2Cx/a%3Ab.msg"
