@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .options import stdin_kind_option
+
 if TYPE_CHECKING:
     from ..documents import Kind
 
@@ -66,13 +68,7 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     default=None,
     help="The --language codes are the whole catalogue.",
 )
-@click.option(
-    "--as",
-    "stdin_kind",
-    type=click.Choice(["msg", "json", "yaml"]),
-    default=None,
-    help="Read - (standard input) as this kind (default: JSON if it starts with '{', else markup).",
-)
+@stdin_kind_option()
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
 @click.option("-q", "--quiet", is_flag=True, default=None, help="Diagnostics only, no summary.")

@@ -8,17 +8,13 @@ import sys
 
 import click
 
+from .options import output_format_option
+
 __all__ = ["plugins"]
 
 
 @click.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@output_format_option()
 def plugins(output_format: str) -> None:
     """List every plugin with its version, transports and checks, and any that failed.
 

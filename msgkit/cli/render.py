@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .options import stdin_kind_option
+
 if TYPE_CHECKING:
     from ..documents import Kind
 
@@ -16,12 +18,8 @@ __all__ = ["render"]
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option(
-    "--as",
-    "kind",
-    type=click.Choice(["msg", "json", "yaml"]),
-    default=None,
-    help="Read FILE as this kind (default: by its name; for - JSON if it starts with '{').",
+@stdin_kind_option(
+    "kind", help="Read FILE as this kind (default: by its name; for - JSON if it starts with '{')."
 )
 def render(file: str, kind: Kind | None) -> None:
     """Print the msg markup FILE composes (- reads standard input).

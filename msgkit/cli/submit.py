@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .options import output_format_option, stdin_kind_option
+
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..documents import Document, Kind
@@ -85,20 +87,8 @@ def _line(path: str, d: Diagnostic, line: int | None = None, column: int | None 
     help="The application ID (default: $MSGKIT_APP_ID). The access token is read from "
     "$MSGKIT_ACCESS_TOKEN only: options show in process lists.",
 )
-@click.option(
-    "--as",
-    "stdin_kind",
-    type=click.Choice(["msg", "json", "yaml"]),
-    default=None,
-    help="Read - (standard input) as this kind (default: JSON if it starts with '{', else markup).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@stdin_kind_option()
+@output_format_option()
 def submit(
     source: str,
     session: str,
