@@ -568,6 +568,9 @@ def test_control_api_errors(sandbox: ThreadedSandbox, http: httpx.Client) -> Non
     assert bad.status_code == 400
     negative = http.post(f"{base}/sandbox/calls/{session}/hangup", json={"duration_seconds": -1})
     assert negative.status_code == 400
+    for endless in (b'{"duration_seconds": 1e999}', b'{"duration_seconds": NaN}'):
+        refused = http.post(f"{base}/sandbox/calls/{session}/hangup", content=endless)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_field"
     hangup(http, sandbox, session)
     again = http.post(f"{base}/sandbox/calls/{session}/hangup")
     assert again.status_code == 409 and again.json()["error"] == "call_ended"

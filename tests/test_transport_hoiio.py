@@ -343,3 +343,22 @@ def test_a_token_cut_by_the_snippet_is_still_redacted(httpserver: HTTPServer) ->
 def test_short_secrets_are_redacted_as_whole_words_only() -> None:
     assert base.redact("success_ok e=1", "e") == "success_ok <redacted>=1"
     assert base.redact("the token is abc!", "abc") == "the token is <redacted>!"
+
+
+@pytest.mark.parametrize("code", [302, 503])
+def test_success_is_never_read_from_an_error_reply(httpserver: HTTPServer, code: int) -> None:
+    httpserver.expect_request(PATH).respond_with_json({"status": "success_ok"}, status=code)
+    transport = HoiioTransport(base_url=httpserver.url_for("/open"), retries=0)
+    with pytest.raises(TransportError, match=f"HTTP {code}"):
+        transport.submit(request())
+
+
+def test_a_token_echoed_in_the_answer_is_redacted(httpserver: HTTPServer) -> None:
+    token = "tok-echoed-123456789"
+    httpserver.expect_request(PATH).respond_with_json(
+        {"status": "success_ok", "echo": {"access_token": token, "list": [token]}}
+    )
+    transport = HoiioTransport(base_url=httpserver.url_for("/open"))
+    result = transport.submit(request(access_token=token))
+    assert result.ok
+    assert token not in repr(result)

@@ -49,6 +49,8 @@ from .wire import billing, provider_date
 
 __all__ = ["SandboxApp", "create_app"]
 
+_MAX_CALL_SECONDS = 86_400
+
 log = logging.getLogger("msgkit.sandbox")
 
 _MAX_BODY = 1 << 20
@@ -345,8 +347,14 @@ class SandboxApp:
         except _ControlError as error:
             return error.response()
         duration = data.get("duration_seconds")
-        if duration is not None and duration < 0:
-            return _error(400, "invalid_field", "duration_seconds must not be negative")
+        # A day is far beyond any simulated call; infinity and NaN (JSON parsers accept 1e999
+        # and NaN) would fail the billing after the call had already ended.
+        if duration is not None and not (0 <= duration <= _MAX_CALL_SECONDS):
+            return _error(
+                400,
+                "invalid_field",
+                f"duration_seconds must be a number from 0 to {_MAX_CALL_SECONDS}",
+            )
         now = self.clock()
         try:
             call = self.calls.hang_up(request.path_params["session"], now=now, duration=duration)

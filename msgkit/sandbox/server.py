@@ -7,9 +7,13 @@ wait in the listen backlog).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 from .settings import SandboxSettings
@@ -91,6 +95,30 @@ def serve(
         server = uvicorn.Server(config)
         if on_ready is not None:
             on_ready(url)
-        server.run(sockets=[sock])
+        with _stop_quietly():
+            server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+@contextlib.contextmanager
+def _stop_quietly() -> Iterator[None]:
+    """Let SIGINT and SIGTERM end the server with exit status 0.
+
+    uvicorn shuts down gracefully on them, then raises the signal again against the handlers it
+    found in place; with these no-op handlers in place, a requested stop is a clean exit rather
+    than a KeyboardInterrupt (status 1) or death by SIGTERM (143).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can handle signals; uvicorn then installs none either
+        return
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    pass

@@ -191,7 +191,12 @@ class HoiioTransport:
                 raise TransportError(
                     f"HTTP {code}: the answer does not fit the response schema: {snippet!r}"
                 )
-            return data
+            # The provider answers every status with 200; an error page that happens to carry
+            # a status is trusted only to refuse, never to report success.
+            if not 200 <= code < 300 and not data["status"].startswith("error_"):
+                raise TransportError(f"HTTP {code} with status {data['status']!r}: {snippet!r}")
+            scrubbed: dict[str, Any] = _redacted(data, token)
+            return scrubbed
         if not body.strip():
             raise TransportError(f"HTTP {code} with an empty body; expected JSON with a status")
         kind = response.headers.get("content-type", "").split(";")[0] or "unknown type"
@@ -205,3 +210,14 @@ class HoiioTransport:
         from ..notifications import parse_notification
 
         return parse_notification(body, content_type, query)
+
+
+def _redacted(value: Any, token: str) -> Any:
+    """``value`` with the token scrubbed from every string in it (a server may echo it back)."""
+    if isinstance(value, str):
+        return redact(value, token)
+    if isinstance(value, dict):
+        return {key: _redacted(item, token) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, token) for item in value]
+    return value
