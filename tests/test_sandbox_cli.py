@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -156,3 +157,18 @@ def test_no_server_import_outside_serve(code: str) -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, cwd=root
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_cleanly_with_status_0(
+    bare_process: list[subprocess.Popen[str]], stop: signal.Signals
+) -> None:
+    process = _start(bare_process, "--port", "0", MSGKIT_ACCESS_TOKEN="tok-stop")
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    with httpx.Client(trust_env=False, timeout=10) as client:
+        assert client.get(url + "/sandbox").status_code == 200
+    process.send_signal(stop)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Aborted" not in err
