@@ -322,6 +322,8 @@ def test_status_table_is_complete() -> None:
         {"timeout": "nan"},
         {"backoff": "inf"},
         {"retries": "-1"},
+        {"sleep": "x"},
+        {"http_transport": "x"},
     ],
 )
 def test_unusable_options_are_option_errors(options: dict[str, str]) -> None:

@@ -90,6 +90,11 @@ class HoiioTransport:
         self.retries: int = option("retries", retries, int)
         self.backoff: float = option("backoff", backoff, float)
         self.max_backoff: float = option("max_backoff", max_backoff, float)
+        # Programmatic options (tests); from the command line they would arrive as strings.
+        if http_transport is not None and not hasattr(http_transport, "handle_request"):
+            raise TransportOptionError("option http_transport: not an httpx transport")
+        if not callable(sleep):
+            raise TransportOptionError("option sleep: not a function")
         self.http_transport = http_transport
         self.sleep = sleep
 
