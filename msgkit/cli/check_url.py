@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .options import network_options, online_options
+
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
 
@@ -56,22 +58,7 @@ def _offline(field: str, url: str) -> list[Diagnostic]:
     is_flag=True,
     help="The URLs are notify URLs (DNS and TLS checks), not <url> recordings.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Time limit of each request.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=16,
-    show_default=True,
-    metavar="N",
-    help="URLs checked at once.",
-)
+@network_options()
 @click.option(
     "--deadline",
     type=click.FloatRange(min=0, min_open=True),
@@ -79,18 +66,6 @@ def _offline(field: str, url: str) -> list[Diagnostic]:
     metavar="SECONDS",
     help="Time limit of the whole run (default: worked out from the number of URLs).",
 )
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Fetch loopback and private addresses too (test servers); the provider cannot.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where results are cached (default: the user cache directory).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option(
     "--ttl",
     type=click.FloatRange(min=0),
@@ -140,23 +115,19 @@ def check_url(
     import warnings
 
     from ..checks.online import check_urls
-    from ..checks.options import OnlineOptions
 
     field = "notify_url" if notify else "msg"
-    try:
-        options = OnlineOptions(
-            timeout=timeout,
-            concurrency=concurrency,
-            deadline=deadline,
-            allow_private=allow_private,
-            cache_dir=cache_dir,
-            use_cache=not no_cache,
-            ttl=ttl,
-            progress=output_format == "text",
-            ca_file=ca_file,
-        )
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
+    options = online_options(
+        timeout=timeout,
+        concurrency=concurrency,
+        deadline=deadline,
+        allow_private=allow_private,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        ttl=ttl,
+        progress=output_format == "text",
+        ca_file=ca_file,
+    )
     distinct = list(dict.fromkeys(urls))
     offline = {url: _offline(field, url) for url in distinct}
     with warnings.catch_warnings(record=True) as caught:

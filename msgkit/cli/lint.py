@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import stdin_kind_option
+from .options import network_options, online_options, stdin_kind_option
 
 if TYPE_CHECKING:
     from ..documents import Kind
@@ -96,32 +96,7 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     help="Read [tool.msgkit] from this file instead of the nearest pyproject.toml.",
 )
 @click.option("--online", is_flag=True, help="Also check the URLs over the network (opt-in).")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="With --online: fetch loopback and private addresses too (test servers).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="With --online: seconds allowed for each request.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=16,
-    show_default=True,
-    help="With --online: URLs checked at once, across all files.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="With --online: where results are cached (default: the user cache directory).",
-)
-@click.option("--no-cache", is_flag=True, help="With --online: neither read nor write the cache.")
+@network_options("With --online")
 @click.pass_context
 def lint(
     ctx: click.Context,
@@ -145,7 +120,7 @@ def lint(
     allow_private: bool,
     timeout: float,
     concurrency: int,
-    cache_dir: str | None,
+    cache_dir: Path | None,
     no_cache: bool,
 ) -> None:
     """Check message files: *.msg, *.msg.json, *.msg.yaml and *.msg.yml.
@@ -198,20 +173,16 @@ def lint(
     passes = []
     if online:
         from ..checks.online import lint_pass
-        from ..checks.options import OnlineOptions
 
-        try:
-            online_options = OnlineOptions(
-                timeout=timeout,
-                concurrency=concurrency,
-                allow_private=allow_private,
-                cache_dir=cache_dir,
-                use_cache=not no_cache,
-                progress=True,
-            )
-        except ValueError as error:
-            raise click.UsageError(str(error)) from None
-        passes.append(lint_pass(online_options))
+        settings_online = online_options(
+            timeout=timeout,
+            concurrency=concurrency,
+            allow_private=allow_private,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            progress=True,
+        )
+        passes.append(lint_pass(settings_online))
 
     import warnings
 

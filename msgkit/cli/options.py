@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-__all__ = ["STDIN_KIND_HELP", "output_format_option", "stdin_kind_option"]
+if TYPE_CHECKING:
+    from ..checks.options import OnlineOptions
+
+__all__ = [
+    "STDIN_KIND_HELP",
+    "network_options",
+    "online_options",
+    "output_format_option",
+    "stdin_kind_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,3 +42,64 @@ def output_format_option() -> Callable[[F], F]:
         default="text",
         show_default=True,
     )
+
+
+def network_options(scope: str = "") -> Callable[[F], F]:
+    """``--timeout --concurrency --allow-private --cache-dir --no-cache``: how URLs are fetched.
+
+    ``scope`` prefixes each help text (lint's say "With --online: ...").
+    """
+
+    def text(what: str) -> str:
+        return f"{scope}: {what}" if scope else what[0].upper() + what[1:]
+
+    decorators = [
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=10.0,
+            show_default=True,
+            metavar="SECONDS",
+            help=text("time limit of each request."),
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1),
+            default=16,
+            show_default=True,
+            metavar="N",
+            help=text("URLs checked at once, across all files."),
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help=text(
+                "fetch loopback and private addresses too (test servers); the provider cannot."
+            ),
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help=text("where results are cached (default: the user cache directory)."),
+        ),
+        click.option("--no-cache", is_flag=True, help=text("neither read nor write the cache.")),
+    ]
+
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+def online_options(**values: Any) -> OnlineOptions:
+    """``OnlineOptions(**values)``, with a value it refuses (nan, a file that is not PEM) turned
+    into a usage error, exit status 2."""
+    from ..checks.options import OnlineOptions
+
+    try:
+        return OnlineOptions(**values)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
