@@ -387,3 +387,17 @@ def test_deliveries_and_recordings_are_bounded() -> None:
     for moment in range(5):
         app.recordings.add(float(moment))
     assert len(app.recordings._items) == 2
+
+
+@pytest.mark.parametrize("length", ["²", "9" * 5_000, "-1", str(2 << 20)], ids=lambda s: s[:8])
+def test_the_test_receiver_bounds_what_it_reads(length: str) -> None:
+    import socket
+
+    from msgkit.sandbox.fixtures import receiver
+
+    with receiver() as rx:
+        port = int(rx.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+            answer = sock.recv(100)
+        assert answer.startswith(b"HTTP/1.0 400") and rx.received == []

@@ -172,7 +172,7 @@ class SandboxApp:
             params = await self._params(request)
         except BodyTooLargeError:
             return _status("error_malformed_params", 413)
-        except (MalformedParamsError, InputError):
+        except MalformedParamsError:
             return _status("error_malformed_params")
         status = self._monitor(params)
         log.info("monitor session=%s: %s", params.get("session", "-"), status)
