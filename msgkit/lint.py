@@ -74,8 +74,8 @@ class PathNotFoundError(MsgkitError):
 
 
 class NoMessageFilesError(MsgkitError):
-    """Paths named to lint that yield no message file: an empty directory, everything in it
-    excluded, a named file excluded (a usage error unless ``allow_empty``)."""
+    """Directories named to lint that hold no message file to lint: empty, or everything in
+    them excluded or ignored (a usage error unless ``allow_empty``)."""
 
     def __init__(self, empty: Sequence[str]) -> None:
         self.empty = tuple(empty)
@@ -334,7 +334,8 @@ def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], lis
             raise PathNotFoundError(f"path {raw!r} does not exist{_did_you_mean(raw)}")
         path = Path(raw)
         if options.force_exclude and _excluded_anywhere(path, base[1:]):
-            empty.append(f"{raw!r} is excluded by the exclude patterns (force-exclude)")
+            # Skipping a named path is what force-exclude is for (pre-commit names every
+            # changed file), so it is not an empty path.
             continue
         if path.is_dir():
             rules = list(base)

@@ -24,6 +24,7 @@ from .snippet import LineIndex, snippet
 __all__ = [
     "FORMATS",
     "Tally",
+    "finding_record",
     "report",
     "rule_name",
     "use_color",
@@ -75,6 +76,23 @@ def _headline(finding: Finding, color: bool) -> str:
     )
 
 
+_KEY_VALUE = re.compile(r"""(["']?)([\w\- ]+)\1\s*[:=]\s*["']?([^\s"',}&]+)""")
+
+
+def _mask_secrets(line: str) -> str:
+    """``line`` with every secret msgkit recognises starred out, character for character (so
+    columns still line up): output goes to CI logs, which must never carry a token."""
+    from .documents.inspect import _SECRET_KEY, _SECRET_VALUE, _SECRET_WORDS
+
+    if not _SECRET_WORDS.search(line):
+        return line
+    spans = [(m.end(1) + 1, m.end()) for m in _SECRET_VALUE.finditer(line)]
+    spans += [(m.start(3), m.end(3)) for m in _KEY_VALUE.finditer(line) if _SECRET_KEY.search(m[2])]
+    for start, end in spans:
+        line = line[:start] + "*" * (end - start) + line[end:]
+    return line
+
+
 def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tuple[str, str]:
     """The source block of a finding (empty when it has no place to show) and the gutter's
     padding."""
@@ -83,6 +101,7 @@ def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tup
     source = lines.line(finding.line)
     if source is None:
         return "", " "
+    source = _mask_secrets(source)
     end_column = finding.end_column if finding.end_line == finding.line else None
     if finding.end_line is not None and finding.end_line > finding.line:
         end_column = len(source) + 1  # to the end of this line
@@ -184,7 +203,8 @@ def _concise(
     _text(result, out, color, quiet, concise=True, fixed=fixed)
 
 
-def _record(finding: Finding) -> dict[str, Any]:
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding as the JSON formats write it (``msgkit lint`` and ``msgkit submit``)."""
     return {
         "path": finding.path,
         "line": finding.line,
@@ -201,7 +221,7 @@ def _record(finding: Finding) -> dict[str, Any]:
 
 
 def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
-    json.dump([_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
+    json.dump([finding_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
