@@ -19,7 +19,7 @@ from ..markup import Locator, RawSegment, Scan, scan
 from ..model import Message
 from ..schemas import catalogue, limits
 from .options import OnlineOptions
-from .scripts import foreign_scripts
+from .scripts import foreign_run, foreign_scripts
 
 __all__ = ["check_msg", "check_params", "validate"]
 
@@ -424,13 +424,15 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             foreign = foreign_scripts(raw.text, scripts)
             if foreign:
                 what = "plain text" if kind == "text" else "<speech>"
+                at, span = _foreign_place(c, raw, scripts)
                 c.add(
                     "error_msg_cannot_convert_text",
                     _W,
                     f"{'/'.join(foreign)} text in {what} read by a voice for "
                     f"{'/'.join(scripts)} only",
-                    offset=_segment_offset(c, raw),
+                    offset=at,
                     hint=_script_hint(foreign),
+                    length=span,
                 )
 
 
@@ -477,13 +479,9 @@ def _check_ssml(c: _Collector, raw: RawSegment) -> None:
     offset = length = None
     locator = c.current()
     if locator is not None:
-        source = locator.source
-        if raw.kind == "speech":
-            start = _content_start(source, locator.element(raw.element))
-        else:
-            start = 0 if raw.after < 0 else locator.after(raw.after)
-        offset = _content_offset(source, start, found.start())
-        length = _content_offset(source, start, found.end()) - offset
+        start = _text_start(locator, raw)
+        offset = _content_offset(locator.source, start, found.start())
+        length = _content_offset(locator.source, start, found.end()) - offset
     c.add(
         "warning_msg_ssml_in_text",
         _W,
@@ -493,6 +491,26 @@ def _check_ssml(c: _Collector, raw: RawSegment) -> None:
         hint=hint,
         length=length,
     )
+
+
+def _text_start(locator: Locator, raw: RawSegment) -> int:
+    """Offset where the text of a text or speech segment starts in the markup."""
+    if raw.kind == "speech":
+        return _content_start(locator.source, locator.element(raw.element))
+    return 0 if raw.after < 0 else locator.after(raw.after)
+
+
+def _foreign_place(
+    c: _Collector, raw: RawSegment, scripts: tuple[str, ...]
+) -> tuple[int | None, int | None]:
+    """Offset and length of the first letters the voice cannot read (the segment, if lost)."""
+    locator = c.current()
+    run = foreign_run(raw.text, scripts)
+    if locator is None or run is None:
+        return (_segment_offset(c, raw) if locator is not None else None), None
+    start = _text_start(locator, raw)
+    offset = _content_offset(locator.source, start, run[0])
+    return offset, _content_offset(locator.source, start, run[1]) - offset
 
 
 def _script_hint(foreign: list[str]) -> str:

@@ -337,9 +337,10 @@ def _fix(
 
 def _echo_stdin(read: list[bytes], text: str | None, document: Any) -> None:
     """Standard input back on standard output: ``text`` fixed, else the bytes as read."""
-    stream = click.get_binary_stream("stdout")
     if text is None:
-        stream.write(read[0] if read else b"")
+        data = read[0] if read else b""
     else:
-        stream.write((b"\xef\xbb\xbf" if document.bom else b"") + text.encode("utf-8"))
-    stream.flush()
+        data = (b"\xef\xbb\xbf" if document.bom else b"") + text.encode("utf-8")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
