@@ -173,7 +173,7 @@ def directives(document: Document) -> tuple[Directive, ...]:
     if not found:
         return ()
     lines = _LINE_BREAK.split(text)
-    values = _value_lines(root) if root is not None else {}
+    values = _value_lines(text, root) if root is not None else {}
     out: list[Directive] = []
     for match in found:
         line, column = line_column(text, match.start())
@@ -232,21 +232,28 @@ def _nodes(root: Any) -> Iterator[tuple[Any, Any]]:
                 stack.append(item)
 
 
-def _last_line(node: Any) -> int:
-    """The 1-based line a node's last character is on (its end mark may be the next line's
-    first column)."""
-    mark = node.end_mark
-    return int(mark.line) + (1 if mark.column > 0 else 0)
+def _last_line(text: str, node: Any) -> int:
+    """The 1-based line a node's last character is on: a block collection's end mark is the
+    next token's, past the white space that ends the collection."""
+    start, end = int(node.start_mark.index), int(node.end_mark.index)
+    while end > start + 1 and text[end - 1].isspace():
+        end -= 1
+    return line_column(text, end - 1)[0]
 
 
-def _value_lines(root: Any) -> dict[int, int]:
+def _line_of(text: str, node: Any) -> int:
+    return line_column(text, int(node.start_mark.index))[0]
+
+
+def _value_lines(text: str, root: Any) -> dict[int, int]:
     """For each line a value (or its key) starts on, the last line of the longest such value."""
     last: dict[int, int] = {}
     for key, value in _nodes(root):
-        end = _last_line(value)
-        starts = {int(key.start_mark.line) + 1} if key is not None else set()
+        end = _last_line(text, value)
+        # Lines as positions count them (YAML's own marks also break lines at U+2028).
+        starts = {_line_of(text, key)} if key is not None else set()
         if key is None or value.id == "scalar":  # not a list's first line: its first item's
-            starts.add(int(value.start_mark.line) + 1)
+            starts.add(_line_of(text, value))
         for line in starts:
             if end > last.get(line, 0):
                 last[line] = end
