@@ -282,6 +282,7 @@ def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
         offset=offset,
         hint=hint,
         fix=fix,
+        length=len(gender),
     )
 
 
