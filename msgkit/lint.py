@@ -103,7 +103,7 @@ class LintOptions:
 
     def config_for(self, path: str) -> Config:
         """The :class:`Config` for the file at ``path``: ``config`` plus its per-file ignores."""
-        if self.per_file_ignores is None:
+        if self.per_file_ignores is None or not self.per_file_ignores.rules:
             return self.config
         return _with_ignores(self.config, self.per_file_ignores.selectors(path))
 

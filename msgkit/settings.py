@@ -183,6 +183,9 @@ def _coerce(key: str, kind: str, value: Any, source: Path | str) -> Any:
             raise SettingsError(
                 f'{where} must be a table of glob = [selectors], e.g. "drafts/*" = ["warning_"]'
             )
+        for pattern in value:
+            if not pattern.strip().strip("/"):
+                raise SettingsError(f'{where}: the glob "{pattern}" matches nothing')
         return tuple(
             (pattern, _strings(f'{where} "{pattern}"', selectors, selectors=True))
             for pattern, selectors in value.items()

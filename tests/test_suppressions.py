@@ -196,6 +196,7 @@ def test_per_file_ignores_are_not_fixed(tmp_path: Path) -> None:
         ('per-file-ignores = ["a"]', "must be a table"),
         ('per-file-ignores = {"a.msg" = "error_"}', "must be a list of strings"),
         ('per-file-ignores = {"a.msg" = ["severity:fatal"]}', "severity:fatal"),
+        ('per-file-ignores = {"/" = ["error_"]}', "matches nothing"),
     ],
 )
 def test_a_bad_per_file_table_is_named(tmp_path: Path, table: str, words: str) -> None:

@@ -205,8 +205,10 @@ def lint(
         root=settings.root if not exclude else Path.cwd(),
         force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
         respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
-        per_file_ignores=PerFileIgnores(
-            settings.get("per-file-ignores", ()), settings.root or Path.cwd()
+        per_file_ignores=(
+            PerFileIgnores(settings.get("per-file-ignores"), settings.root or Path.cwd())
+            if settings.get("per-file-ignores")
+            else None
         ),
         report_unused_ignores=bool(
             _pick(report_unused_ignores, settings, "report-unused-ignores", False)
