@@ -21,6 +21,7 @@ from .base import (
     TransportOptionError,
     option,
     redact,
+    redact_data,
     result_from_answer,
 )
 
@@ -189,7 +190,7 @@ class HoiioTransport:
         data: Any = None
         try:
             data = json.loads(body) if body.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be an answer
             data = None
         if isinstance(data, dict) and isinstance(data.get("status"), str):
             if not validator("monitor-response").is_valid(data):
@@ -200,7 +201,7 @@ class HoiioTransport:
             # a status is trusted only to refuse, never to report success.
             if not 200 <= code < 300 and not data["status"].startswith("error_"):
                 raise TransportError(f"HTTP {code} with status {data['status']!r}: {snippet!r}")
-            scrubbed: dict[str, Any] = _redacted(data, token)
+            scrubbed: dict[str, Any] = redact_data(data, token)
             return scrubbed
         if not body.strip():
             raise TransportError(f"HTTP {code} with an empty body; expected JSON with a status")
@@ -215,14 +216,3 @@ class HoiioTransport:
         from ..notifications import parse_notification
 
         return parse_notification(body, content_type, query)
-
-
-def _redacted(value: Any, token: str) -> Any:
-    """``value`` with the token scrubbed from every string in it (a server may echo it back)."""
-    if isinstance(value, str):
-        return redact(value, token)
-    if isinstance(value, dict):
-        return {key: _redacted(item, token) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item, token) for item in value]
-    return value
