@@ -33,7 +33,7 @@ __all__ = ["Delivery", "NotificationReceiver"]
 MAX_BODY = 1 << 20
 # Seconds a client may take over each read of its request: a stalled one frees its thread.
 _CLIENT_TIMEOUT = 30.0
-# Seconds shutdown() waits for requests in progress (downloads are cancelled first).
+# Seconds shutdown() waits for the downloads in progress, once cancelled, to clean up.
 _DRAIN = 10.0
 
 
@@ -98,15 +98,6 @@ class NotificationReceiver:
             timeout = _CLIENT_TIMEOUT
 
             def do_POST(self) -> None:
-                with owner._busy_lock:
-                    owner._busy.add(threading.current_thread())
-                try:
-                    self._answer()
-                finally:
-                    with owner._busy_lock:
-                        owner._busy.discard(threading.current_thread())
-
-            def _answer(self) -> None:
                 try:
                     status, delivery = owner._receive(self)
                 except Exception as error:  # a bug must cost one request, never the thread
@@ -150,8 +141,8 @@ class NotificationReceiver:
     def shutdown(self) -> None:
         """Stop serving (from another thread) and release the port.
 
-        Downloads in progress are cancelled (their temporary files removed) and requests in
-        progress given a few seconds to finish.
+        Downloads in progress are cancelled, and waited for while they remove their temporary
+        files.
         """
         self._closing.set()
         self._server.shutdown()
@@ -203,7 +194,12 @@ class NotificationReceiver:
             or notification.monitor_url is None
         ):
             return delivery
+        # Downloads are what shutdown() waits for: their .part files must be cleaned up.
+        with self._busy_lock:
+            self._busy.add(threading.current_thread())
         try:
+            if self._closing.is_set():  # registered after shutdown() looked: do not start
+                return replace(delivery, error="the receiver is stopping; not downloaded")
             saved = notification.download(
                 self.download_dir,
                 overwrite=self.overwrite,
@@ -215,4 +211,7 @@ class NotificationReceiver:
             return replace(delivery, error=f"the recording could not be downloaded: {error}")
         except Exception as error:  # never the handler thread's end
             return replace(delivery, error=f"the recording could not be downloaded: {error!r}")
+        finally:
+            with self._busy_lock:
+                self._busy.discard(threading.current_thread())
         return replace(delivery, saved=saved)

@@ -212,3 +212,28 @@ def test_cli_verifies_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cli_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["notification", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_cli_keeps_the_query_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    query = urlencode({"session": "S-forged", "flow": "order-status"})
+    result = CliRunner().invoke(main, ["notification", "--query", query, "-"], input=body())
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["session"] == "S-0001" and data["extra"] == {}
+    assert data["query"] == {"session": "S-forged", "flow": "order-status"}
+    fields = urlencode(monitor_notification_fields())
+    unsigned = CliRunner().invoke(
+        main, ["notification", "--query", fields, "--query-fields", "-"], input=b""
+    )
+    assert unsigned.exit_code == 0 and json.loads(unsigned.stdout)["txn_ref"] == "T-0001"
+    empty = CliRunner().invoke(main, ["notification", "--query", fields, "-"], input=b"")
+    assert empty.exit_code == 1 and "body is empty" in empty.stderr
+    monkeypatch.setenv("MSGKIT_ACCESS_TOKEN", "tok-cli")
+    both = CliRunner().invoke(
+        main,
+        ["notification", "--query-fields", "--signature", sign(b"", "tok-cli"), "-"],
+        input=b"",
+    )
+    assert both.exit_code == 2 and "--query-fields" in both.output
+    odd = CliRunner().invoke(main, ["notification", "--query", "a=\udcff", "-"], input=body())
+    assert odd.exit_code == 1 and "query string does not parse" in odd.stderr
