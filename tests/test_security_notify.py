@@ -830,3 +830,13 @@ def test_a_request_that_cannot_be_encoded_is_a_request_error() -> None:
         with pytest.raises(RequestError, match="lone surrogate") as caught:
             MonitorRequest(**params)
         assert caught.value.field == name
+
+
+def test_a_huge_answer_is_not_read_whole(httpserver: HTTPServer) -> None:
+    def endless(request: Request) -> Response:
+        return Response(iter([b"{" + b" " * 65536] * 10_000), content_type="application/json")
+
+    httpserver.expect_request(PATH).respond_with_handler(endless)
+    transport = HoiioTransport(base_url=httpserver.url_for("/open"), retries=0)
+    with pytest.raises(TransportError, match="larger than 1048576 bytes"):
+        transport.submit(request())
