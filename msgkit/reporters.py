@@ -58,8 +58,29 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(path: str, *, controls: bool = False) -> str:
+    """``path`` as text any UTF-8 stream takes. A file name's bytes that are not UTF-8 reach
+    Python as lone surrogates, which no UTF-8 output can carry: they are shown as ``\\xff``.
+    With ``controls``, control characters are escaped too, so that a file name cannot break a
+    line of the report or drive the terminal."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no file name's byte decodes to
+            raw = path.encode("utf-8", "backslashreplace")
+        path = raw.decode("utf-8", "backslashreplace")
+    if controls:
+        path = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), path)
+    return path
+
+
 def _where(finding: Finding) -> str:
-    where = finding.path
+    where = _printable(finding.path, controls=True)
     if finding.line is not None:
         where += f":{finding.line}:{finding.column}"
     return where
@@ -206,7 +227,7 @@ def _concise(
 def finding_record(finding: Finding) -> dict[str, Any]:
     """A finding as the JSON formats write it (``msgkit lint`` and ``msgkit submit``)."""
     return {
-        "path": finding.path,
+        "path": _printable(finding.path),
         "line": finding.line,
         "column": finding.column,
         "end_line": finding.end_line,
@@ -236,7 +257,7 @@ def _escape_property(value: str) -> str:
 def _github(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     for finding in result.findings:
         command = "error" if finding.is_error else "warning"
-        properties = [f"file={_escape_property(finding.path)}"]
+        properties = [f"file={_escape_property(_printable(finding.path))}"]
         if finding.line is not None:
             properties.append(f"line={finding.line}")
             properties.append(f"col={finding.column}")
@@ -245,18 +266,30 @@ def _github(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
         out.write(f"::{command} {','.join(properties)}::{_escape_data(message)}\n")
 
 
+def _quote(path: str) -> str:
+    """``path`` percent-encoded as a URI path: a file name's bytes that are not UTF-8 (lone
+    surrogates here) as the bytes they were."""
+    from urllib.parse import quote as plain
+
+    try:
+        return plain(path, errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name's byte decodes to
+        return plain(path, errors="backslashreplace")
+
+
 def _uri(path: str) -> dict[str, str]:
     """A SARIF artifact location: a URI reference (percent-encoded), relative where possible."""
-    from urllib.parse import quote
-
     pure = PurePath(path)
     if not pure.is_absolute():
-        return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
+        return {"uri": _quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
     try:
         relative = Path(path).relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+        try:
+            return {"uri": Path(path).as_uri()}
+        except UnicodeEncodeError:  # a surrogate no file name's byte decodes to
+            return {"uri": "file://" + _quote(pure.as_posix())}
+    return {"uri": _quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
 def rule_name(code: str) -> str:

@@ -1,0 +1,498 @@
+"""The fuzz targets: one per entry point that reads untrusted input, each with its invariants.
+
+Every target holds its entry point to the project's promise: bad input gets a clear diagnostic
+(the exceptions an entry point documents, and nothing else), in time linear in the input, and
+what it writes back (markup, a fixed file, JSON) reads again. A target raises only when that
+promise breaks; the fuzzer then saves the input as a crash.
+
+msgkit is imported inside the functions, so that ``python -m fuzz`` can import it under the
+fuzzer's coverage instrumentation first.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .support import Target, check, text_of
+
+# --- markup ---------------------------------------------------------------------------------
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # how msgkit counts lines (not str.splitlines)
+
+
+def _position_ok(text: str, line: int | None, column: int | None) -> bool:
+    """A 1-based line and column that lie within ``text`` (or just after its end)."""
+    if line is None:
+        return column is None
+    lines = _LINE_BREAK.split(text)
+    if column is None or not 1 <= line <= len(lines):
+        return False
+    return 1 <= column <= len(lines[line - 1]) + 1
+
+
+def parse_target(data: bytes) -> None:
+    """``parse(str)``: a :class:`Message`, or ``MarkupError`` with a line and column inside the
+    text; a parsed message renders to markup that parses back to the same message."""
+    from msgkit import MarkupError, parse
+
+    text = text_of(data)
+    try:
+        message = parse(text)
+    except MarkupError as error:
+        check(error.code == "error_msg_invalid_xml", f"MarkupError code {error.code!r}")
+        check(
+            error.line >= 1 and error.column >= 1,
+            f"MarkupError at {error.line}:{error.column}",
+        )
+        return
+    rendered = message.render()
+    check(parse(rendered) == message, f"render() of {message!r} parses to another message")
+
+
+def _parameters(text: str) -> tuple[str, dict[str, str]]:
+    """The msg and, after U+001F separators, ``tag``, ``notify_url`` and ``monitor_notify_url``."""
+    markup, *rest = text.split("\x1f", 3)
+    names = ("tag", "notify_url", "monitor_notify_url")
+    return markup, dict(zip(names, rest, strict=False))
+
+
+def validate_target(data: bytes) -> None:
+    """``validate(str, tag=, notify_url=, monitor_notify_url=)`` never raises; every diagnostic
+    has a known code, a position inside the msg and a fix that lies inside it; and it reports
+    a refusal of the markup exactly when ``parse`` refuses it."""
+    from msgkit import CODES, MarkupError, Report, parse, validate
+
+    markup, params = _parameters(text_of(data))
+    report = validate(markup, **params)
+    check(isinstance(report, Report), f"validate() returned {type(report).__name__}")
+    for d in report.diagnostics:
+        check(d.code in CODES, f"unknown code {d.code!r}")
+        if d.field == "msg" and d.line is not None:
+            check(_position_ok(markup, d.line, d.column), f"{d.code} at {d.line}:{d.column}")
+        if d.offset is not None:
+            check(0 <= d.offset <= len(markup), f"{d.code} at offset {d.offset}")
+        if d.fix is not None:
+            check(0 <= d.fix.start <= d.fix.end <= len(markup), f"{d.code} fix {d.fix}")
+    try:
+        parse(markup)
+        parsed = True
+    except MarkupError:
+        parsed = False
+    # Characters no msg may hold are error_malformed_params; the rest parse() refuses is
+    # error_msg_invalid_xml.
+    refused = {"error_msg_invalid_xml", "error_malformed_params"}
+    invalid = any(d.code in refused and d.field == "msg" for d in report.diagnostics)
+    check(parsed != invalid, f"parse() {'accepts' if parsed else 'refuses'} it, validate() not")
+
+
+# --- message files --------------------------------------------------------------------------
+
+_PATHS = {"msg": "fuzz.msg", "json": "fuzz.msg.json", "yaml": "fuzz.msg.yaml"}
+
+
+def _check_findings(document: Any, findings: Any) -> None:
+    from msgkit import CODES
+
+    for f in findings:
+        check(f.code in CODES, f"unknown code {f.code!r}")
+        check(f.path == document.path, f"finding for {f.path!r}")
+        if f.line is not None and document.text is not None:
+            check(
+                _position_ok(document.text, f.line, f.column),
+                f"{f.code} at {f.line}:{f.column}",
+            )
+        if f.edit is not None:
+            check(document.text is not None, f"{f.code}: an edit of an unreadable file")
+            check(
+                0 <= f.edit.start <= f.edit.end <= len(document.text),
+                f"{f.code}: edit {f.edit.start}..{f.edit.end}",
+            )
+
+
+def _lint(kind: str) -> Callable[[bytes], None]:
+    def run(data: bytes) -> None:
+        from msgkit import Config, Report
+        from msgkit.documents import read_bytes
+        from msgkit.lint import check_document, lint_text
+
+        path = _PATHS[kind]
+        document = read_bytes(data, kind, path)  # type: ignore[arg-type]
+        checked = check_document(document, Config())
+        _check_findings(document, checked.findings)
+        if document.text is not None:
+            report = lint_text(document.text, kind, path=path)  # type: ignore[arg-type]
+            check(isinstance(report, Report), f"lint_text() returned {type(report).__name__}")
+            check(
+                len(report.diagnostics) == len(checked.findings),
+                "lint_text() and check_document() disagree",
+            )
+
+    run.__doc__ = (
+        f"A .msg{'' if kind == 'msg' else '.' + kind} file's bytes through the reader, the checks "
+        "and lint_text: never an exception, every finding a known code at a position inside "
+        "the file, every edit inside the file."
+    )
+    return run
+
+
+_KINDS = ("msg", "json", "yaml")
+
+
+def fix_target(data: bytes) -> None:
+    """``--fix`` (the first byte picks .msg, .msg.json or .msg.yaml; the rest is the file): the
+    fixed file reads with no new reading problem, has no more findings of the codes it fixed
+    than before, and fixing it again changes nothing."""
+    from msgkit import Config
+    from msgkit.documents import read_bytes, read_text
+    from msgkit.fixes import fix_document
+
+    if not data:
+        return
+    kind = _KINDS[data[0] % 3]
+    path = _PATHS[kind]
+    document = read_bytes(data[1:], kind, path)  # type: ignore[arg-type]
+    config = Config()
+    outcome = fix_document(document, config)
+    if not outcome.changed:
+        return
+    assert outcome.text is not None
+    after = read_text(outcome.text, kind, path, bom=document.bom)  # type: ignore[arg-type]
+    _check_findings(after, outcome.checked.findings)
+    check(
+        len(after.problems) <= len(document.problems),
+        f"the fixed file has {len(after.problems)} reading problems, not "
+        f"{len(document.problems)}",
+    )
+    from msgkit.lint import check_document
+
+    before = check_document(document, config).findings
+    fixed = {f.code for f in before if f.edit is not None}
+    for code in fixed:
+        was = sum(1 for f in before if f.code == code)
+        now = sum(1 for f in outcome.checked.findings if f.code == code)
+        check(now <= was, f"fixing {code} left {now} of them, not {was}")
+    again = fix_document(after, config)
+    check(not again.changed, f"a second --fix changes {outcome.text!r} to {again.text!r}")
+
+
+# --- notifications --------------------------------------------------------------------------
+
+_CONTENT_TYPES = (
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "application/json; charset=utf-8",
+    "text/plain",
+    "",
+    "application/vnd.hoiio+json",
+    "multipart/form-data; boundary=x",
+)
+
+
+def _check_notification(result: Any) -> None:
+    from msgkit.notifications import MonitorFileNotification, MonitorNotification
+
+    check(
+        isinstance(result, (MonitorNotification, MonitorFileNotification)),
+        f"parse_notification() returned {type(result).__name__}",
+    )
+    for name in ("session", "txn_ref", "call_state"):
+        value = getattr(result, name)
+        check(isinstance(value, str) and value, f"{name} is {value!r}")
+    check(all(isinstance(v, str) for v in result.query.values()), "a query value not a str")
+
+
+def notification_target(data: bytes) -> None:
+    """``parse_notification(body, content_type, query)`` (the first byte picks the content type
+    and the mode; after a ``\\x00\\x1f`` separator comes the query string): a notification with
+    its required fields, or ``NotificationError``."""
+    from msgkit.notifications import NotificationError, parse_notification
+
+    if not data:
+        return
+    mode, rest = data[0], data[1:]
+    body, _, query = rest.partition(b"\x00\x1f")
+    content_type = _CONTENT_TYPES[mode % len(_CONTENT_TYPES)]
+    query_fields = bool(mode & 0x08)
+    signed = bool(mode & 0x10) and not query_fields
+    as_text = bool(mode & 0x20)
+    payload: bytes | str = text_of(body) if as_text else body
+    try:
+        result = parse_notification(
+            payload,
+            content_type,
+            text_of(query),
+            query_fields=query_fields,
+            access_token="fuzz-token" if signed else None,
+            signature=text_of(query) if signed else None,
+        )
+    except NotificationError:
+        return
+    _check_notification(result)
+
+
+# --- audio ----------------------------------------------------------------------------------
+
+
+def sniff_target(data: bytes) -> None:
+    """The audio sniffer on the first bytes of a download: ``AudioFacts``, or ``NeedMore`` with
+    an offset past what it was given, finished by ``sniff_continued``; never an exception.
+    The same bytes as a Content-Type and a URL path go through the format guessers."""
+    from msgkit.checks.sniff import (
+        AudioFacts,
+        NeedMore,
+        expected_format,
+        format_of_content_type,
+        sniff,
+        sniff_continued,
+    )
+
+    found = sniff(data)
+    if isinstance(found, NeedMore):
+        check(found.offset >= 0, f"NeedMore at {found.offset}")
+        # What the server sends next is fuzzer bytes too: the same ones, from the start.
+        finished = sniff_continued(found, data)
+        check(isinstance(finished, AudioFacts), f"sniff_continued gave {finished!r}")
+    else:
+        check(isinstance(found, AudioFacts), f"sniff gave {found!r}")
+    text = text_of(data[:256])
+    for guess in (format_of_content_type(text), expected_format(text)):
+        check(guess is None or isinstance(guess, str), f"format guess {guess!r}")
+
+
+# --- structured targets (hypothesis strategies decode the fuzzer's bytes) --------------------
+
+
+def _hypothesis_target(build: Callable[[], Any]) -> Callable[[bytes], None]:
+    """A target whose input a hypothesis strategy decodes: ``build`` returns the ``@given`` test
+    (built on first use, so hypothesis loads only for these targets)."""
+    test: Any = None
+
+    def run(data: bytes) -> None:
+        nonlocal test
+        if test is None:
+            test = build()
+        test.hypothesis.fuzz_one_input(data)
+
+    return run
+
+
+def _finding_strategy() -> Any:
+    import os
+
+    from hypothesis import strategies as st
+
+    from msgkit import CODES, Diagnostic, Severity
+    from msgkit.documents import Edit, Finding
+
+    paths = st.one_of(
+        st.text(),
+        st.binary(max_size=64).map(os.fsdecode),  # a POSIX file name is any bytes but / and NUL
+        st.text(st.characters(exclude_categories=())).map(lambda p: "/" + p),  # lone surrogates
+        st.sampled_from(["<stdin>", "a.msg", "/abs/b.msg.json", "C:\\w\\c.msg.yaml", "../x.msg"]),
+    )
+    codes = st.one_of(st.sampled_from(sorted(CODES)), st.text(max_size=30))
+    positions = st.one_of(st.none(), st.integers(min_value=1, max_value=10**9))
+    diagnostics = st.builds(
+        Diagnostic,
+        code=codes,
+        severity=st.sampled_from(list(Severity)),
+        message=st.text(),
+        hint=st.one_of(st.none(), st.text()),
+        field=st.sampled_from(["msg", "tag", "notify_url", "params"]),
+    )
+    edits = st.one_of(
+        st.none(),
+        st.builds(
+            Edit,
+            start=st.integers(0, 100),
+            end=st.integers(0, 100),
+            replacement=st.text(max_size=10),
+            description=st.text(max_size=40),
+            target=st.just(()),
+            value=st.text(max_size=10),
+        ),
+    )
+
+    @st.composite
+    def findings(draw: Any) -> Any:
+        path = draw(paths)
+        line = draw(positions)
+        column = draw(positions) if line is not None else None
+        end_line = draw(positions) if line is not None else None
+        end_column = draw(positions) if end_line is not None else None
+        return Finding(path, draw(diagnostics), line, column, draw(edits), end_line, end_column)
+
+    return findings()
+
+
+def _reporters_test() -> Any:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from msgkit.documents import Document
+    from msgkit.lint import Checked, LintResult
+    from msgkit.reporters import FORMATS, report
+
+    @settings(
+        database=None, deadline=None, suppress_health_check=list(HealthCheck), max_examples=1
+    )
+    # One format an input: the formats share no code, and five at once is five times slower.
+    @given(
+        st.lists(_finding_strategy(), max_size=6),
+        st.sampled_from(sorted(FORMATS)),
+        st.booleans(),
+        st.booleans(),
+    )
+    def test(findings: list[Any], fmt: str, color: bool, quiet: bool) -> None:
+        by_path: dict[str, list[Any]] = {}
+        for f in findings:
+            by_path.setdefault(f.path, []).append(f)
+        checked = tuple(
+            Checked(Document(path, "msg", text="x\n" * 3, markup="x"), tuple(items))
+            for path, items in by_path.items()
+        )
+        result = LintResult(checked)
+        out = io.StringIO()
+        report(result, fmt, out, color=color, quiet=quiet)
+        written = out.getvalue()
+        # What is written must reach a UTF-8 terminal, file or pipe.
+        try:
+            written.encode("utf-8")
+        except UnicodeEncodeError as error:
+            check(False, f"{fmt}: output is not UTF-8 text: {error}")
+        if fmt == "json":
+            check(len(json.loads(written)) == len(findings), "json: a finding lost")
+        elif fmt == "sarif":
+            log = json.loads(written)
+            results = log["runs"][0]["results"]
+            rules = log["runs"][0]["tool"]["driver"]["rules"]
+            check(len(results) == len(findings), "sarif: a finding lost")
+            for r in results:
+                check(rules[r["ruleIndex"]]["id"] == r["ruleId"], "sarif: wrong ruleIndex")
+        elif fmt == "github":
+            # The runner reads workflow commands line by line, at '\n' alone.
+            lines = written.split("\n")[:-1]
+            check(len(lines) == len(findings), "github: a finding is not one line")
+            check(
+                all(line.startswith(("::error ", "::warning ")) for line in lines),
+                "github: a line that is not a workflow command",
+            )
+
+    return test
+
+
+def _notification_fields_test() -> Any:
+    from urllib.parse import urlencode
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from msgkit.notifications import NotificationError, parse_notification
+
+    names = st.sampled_from(
+        [
+            "session",
+            "txn_ref",
+            "call_state",
+            "from",
+            "to",
+            "dest",
+            "tag",
+            "ivr_block",
+            "date",
+            "duration",
+            "currency",
+            "rate",
+            "debit",
+            "monitor_status",
+            "monitor_url",
+            "x",
+        ]
+    )
+    values = st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(
+            [
+                "S-1",
+                "ongoing",
+                "ended",
+                "+6511111111",
+                " 6511111111",
+                "2026-12-01 06:00:00",
+                "12",
+                "-1",
+                "0.05",
+                "NaN",
+                "1e999",
+                "SGD",
+                "monitor",
+                "available",
+                "https://example.com/r.mp3?Expires=1700000000",
+                "https://example.com/r.mp3?Expires=99999999999999999999",
+            ]
+        ),
+        st.integers().map(str),
+        st.decimals(allow_nan=True).map(str),
+    )
+
+    @settings(
+        database=None, deadline=None, suppress_health_check=list(HealthCheck), max_examples=1
+    )
+    @given(
+        st.dictionaries(names, values, max_size=12),
+        st.sampled_from(["form", "json", "query"]),
+    )
+    def test(fields: dict[str, str], how: str) -> None:
+        try:
+            if how == "json":
+                result = parse_notification(json.dumps(fields), "application/json")
+            elif how == "form":
+                result = parse_notification(urlencode(fields).encode(), "")
+            else:
+                result = parse_notification(b"", query=urlencode(fields), query_fields=True)
+        except NotificationError:
+            return
+        _check_notification(result)
+
+    return test
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target("parse", parse_target, "parse(): Message or MarkupError; render round-trips", "msg"),
+        Target("validate", validate_target, "validate(): a Report, never raises", "msg"),
+        Target("lint-msg", _lint("msg"), "a .msg file through the reader and checks", "msg"),
+        Target("lint-json", _lint("json"), "a .msg.json file through the reader", "json"),
+        Target("lint-yaml", _lint("yaml"), "a .msg.yaml file through the reader", "yaml"),
+        Target("fix", fix_target, "--fix: output reads, fixes stay fixed, idempotent", "msg"),
+        Target(
+            "notification",
+            notification_target,
+            "parse_notification() on form, JSON and query bodies",
+            "notification",
+        ),
+        Target("sniff", sniff_target, "the audio sniffer on downloaded bytes", "audio"),
+        Target(
+            "notification-fields",
+            _hypothesis_target(_notification_fields_test),
+            "parse_notification() on structured fields (hypothesis)",
+            structured=True,
+        ),
+        Target(
+            "reporters",
+            _hypothesis_target(_reporters_test),
+            "text/concise/JSON/GitHub/SARIF output of any finding and file name (hypothesis)",
+            max_len=8192,
+            structured=True,
+        ),
+    )
+}
