@@ -4,12 +4,16 @@ budget, sizes declared before a failure, and never a silent pass."""
 from __future__ import annotations
 
 import logging
+import shutil
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from test_online_support import (
     LAST_MODIFIED,
@@ -25,6 +29,7 @@ from werkzeug import Request, Response
 from msgkit import OnlineOptions
 from msgkit.checks.online import check_urls
 from msgkit.checks.sniff import MAX_READS, READ_BUDGET, SNIFF_BYTES
+from msgkit.cli import main
 from msgkit.diagnostics import Diagnostic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audio"
@@ -284,3 +289,32 @@ def test_a_supported_format_with_nothing_established_is_never_silent(server: HTT
     [found] = check(server.url_for("/half.wav"))
     assert found.code == "warning_msg_audio_unverified"
     assert "sample rate and channels" in found.message
+
+
+# --- through the command line --------------------------------------------------------------------
+
+
+def test_check_url_reports_unverified_and_broken_files(server: HTTPServer) -> None:
+    tagged = serve(server, "/tagged.mp3", mp3_bytes(MP3_8K_MONO, id3=1_500_000), ranges=False)
+    cut = serve(server, "/cut.wav", (FIXTURES / "truncated_fmt_30.wav").read_bytes())
+    args = ["check-url", "--allow-private", "--no-cache", "--format", "json", tagged, cut]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "warning_msg_audio_unverified" in result.output
+    assert "error_msg_invalid_file_format" in result.output
+
+
+def test_the_console_script_with_a_loopback_spelling(server: HTTPServer) -> None:
+    script = shutil.which("msgkit") or str(Path(sys.executable).parent / "msgkit")
+    good = serve(server, "/ok.mp3", mp3_bytes(MP3_8K_MONO, frames=100))
+    spelled = good.replace("127.0.0.1", "0177.0.0.1")
+    done = subprocess.run(
+        [script, "check-url", "--no-cache", "--timeout", "5", spelled],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "error_url_not_public" in done.stdout and "read as 127.0.0.1" in done.stdout
+    assert "warning_url_not_checked" not in done.stdout and "Traceback" not in done.stderr
+    assert server.log == []
