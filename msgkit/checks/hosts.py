@@ -15,7 +15,6 @@ the last filling the remaining bytes). IPv6 literals come back compressed.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
 from ..errors import MsgkitError
@@ -70,7 +69,7 @@ def _ipv4(host: str) -> str:
     value = numbers[-1]
     for index, n in enumerate(numbers[:-1]):
         value += n << (8 * (3 - index))
-    return str(ipaddress.IPv4Address(value))
+    return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
 
 
 def _to_ascii(host: str) -> str:
@@ -96,6 +95,8 @@ def canonical_host(host: str) -> str:
     :class:`InvalidHostError` saying why when no browser would accept it.
     """
     if ":" in host:
+        import ipaddress  # IPv6 literals are rare: kept off the start-up path
+
         try:
             return ipaddress.IPv6Address(host).compressed
         except ValueError:
