@@ -691,6 +691,17 @@ def check_params(
                 hint="shorten the query string you pass through",
             )
             continue
+        bad = _MALFORMED.search(value)
+        if bad is not None:
+            c.add(
+                "error_malformed_params",
+                _E,
+                f"{name} contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+                "parameter",
+                field=name,
+                hint="remove control characters and lone surrogates; check the file's encoding",
+            )
+            continue
         problem = url_problem(value, ("http", "https"))
         if problem is not None:
             c.add(
