@@ -35,7 +35,7 @@ def _import_msgkit() -> None:
     for info in pkgutil.walk_packages(msgkit.__path__, "msgkit."):
         try:
             importlib.import_module(info.name)
-        except Exception:  # an optional extra that is not installed  # noqa: BLE001
+        except Exception:  # an optional extra that is not installed
             continue
 
 
@@ -177,7 +177,9 @@ def _replay(name: str, files: list[str]) -> int:
     target = TARGETS[name]
     _warm(name)
     failed = 0
-    paths = [q for f in files for q in (sorted(Path(f).iterdir()) if Path(f).is_dir() else [Path(f)])]
+    paths = [
+        q for f in files for q in (sorted(Path(f).iterdir()) if Path(f).is_dir() else [Path(f)])
+    ]
     for path in paths:
         try:
             target.bounded(path.read_bytes())
@@ -202,7 +204,9 @@ def _all(args: argparse.Namespace) -> int:
         print(f"== {name}", flush=True)
         started = time.monotonic()
         done = subprocess.run(command, cwd=HERE.parent, check=False)
-        print(f"== {name}: exit {done.returncode} in {time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"== {name}: exit {done.returncode} in {time.monotonic() - started:.1f} s", flush=True
+        )
         if done.returncode != 0:
             failed.append(name)
     if failed:
@@ -223,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=-1, help="inputs to run (default: forever)")
     parser.add_argument("--max-time", type=float, help="stop after this many seconds")
     parser.add_argument(
-        "--plain", action="store_true", help="the mutation loop without atheris, even if it is there"
+        "--plain",
+        action="store_true",
+        help="the mutation loop without atheris, even if it is there",
     )
     parser.add_argument("--seed", type=int, default=0, help="the mutation loop's random seed")
     parser.add_argument(

@@ -105,7 +105,7 @@ def audio_seeds() -> list[bytes]:
     sys.path.insert(0, str(ROOT / "tests"))
     import test_online_support as support
 
-    return [
+    files = [
         support.wav_bytes(),
         support.wav_bytes(rate=44100, channels=2),
         support.wav_with_chunk_before_fmt(100),
@@ -116,6 +116,8 @@ def audio_seeds() -> list[bytes]:
         b"<?xml version='1.0'?><Error>AccessDenied</Error>",
         b"<html><body>Not found</body></html>",
     ]
+    # The first byte: a window of 512 bytes, the file's size known (see targets.sniff_target).
+    return [b"\x9f" + f for f in files] + [b"\x01" + f for f in files]
 
 
 def buffers() -> list[bytes]:

@@ -395,7 +395,7 @@ def _read_yaml(text: str, path: str, bom: bool) -> Document:
     except yaml.YAMLError as error:
         problem = _problem(path, text, f"invalid YAML: {error}", offset=0)
         return Document(path, "yaml", text, problems=(problem,), bom=bom)
-    except (ValueError, OverflowError) as error:
+    except _SCALAR_ERRORS as error:
         # A scalar its tag cannot hold: 2024-13-01 (a timestamp), !!int abc, a huge integer.
         return Document(path, "yaml", text, problems=(_bad_scalar(path, text, error),), bom=bom)
     except RecursionError:
@@ -412,6 +412,12 @@ def _read_yaml(text: str, path: str, bom: bool) -> Document:
     return _inspect(path, "yaml", text, data, tree, bom, extra)
 
 
+# What constructing a scalar of an explicit tag raises when the scalar does not fit it: PyYAML
+# raises ValueError for most (!!int abc), but IndexError, KeyError or AttributeError for an
+# empty or malformed !!int, !!float, !!bool or !!timestamp.
+_SCALAR_ERRORS = (ValueError, OverflowError, IndexError, KeyError, TypeError, AttributeError)
+
+
 def _bad_scalar(path: str, text: str, error: Exception) -> Finding:
     """The scalar that could not be constructed, found by constructing each one again."""
     import yaml
@@ -426,13 +432,16 @@ def _bad_scalar(path: str, text: str, error: Exception) -> Finding:
         for node in scalars:
             try:
                 loader.construct_object(node)
-            except (ValueError, OverflowError) as found:
+            except _SCALAR_ERRORS as found:
                 what = str(node.tag).rsplit(":", 1)[-1]
                 reason = "it has too many digits" if "digits" in str(found) else str(found)
+                # PyYAML's other errors (an empty !!int, !!bool or !!timestamp) say nothing
+                # a reader could use.
+                said = f" ({reason})" if isinstance(found, (ValueError, OverflowError)) else ""
                 return _problem(
                     path,
                     text,
-                    f"invalid YAML: {node.value[:40]!r} is not a valid {what} ({reason})",
+                    f"invalid YAML: {node.value[:40]!r} is not a valid {what}{said}",
                     offset=int(node.start_mark.index),
                     hint="put it in quotes if it is text",
                 )
