@@ -125,6 +125,13 @@ def buffers() -> list[bytes]:
     return [hashlib.sha512(bytes([i])).digest() * (1 + i) for i in range(8)]
 
 
+def reporter_seeds() -> list[bytes]:
+    """Findings as the reporters target reads them (see targets.reporters_target): a format,
+    colour, quiet, then findings."""
+    one = bytes([3, 0x61, 0x62, 0xFF, 0x2E, 1, 5, 3]) + b"bad&x" + bytes([1, 0, 7, 1, 0, 1, 2])
+    return [bytes([fmt, 0, 0, 2]) + one + one for fmt in range(5)]
+
+
 def all_seeds() -> dict[str, list[bytes]]:
     markup, documents = markup_seeds(), {"msg": None, "json": json_seeds(), "yaml": yaml_seeds()}
     documents["msg"] = markup
@@ -139,7 +146,7 @@ def all_seeds() -> dict[str, list[bytes]]:
         "notification": notification_seeds(),
         "sniff": audio_seeds(),
         "notification-fields": buffers(),
-        "reporters": buffers(),
+        "reporters": reporter_seeds(),
     }
 
 

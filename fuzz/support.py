@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class InvariantBroken(AssertionError):
@@ -19,6 +22,45 @@ def text_of(data: bytes) -> str:
     """The fuzzer's bytes as text: UTF-8 where they are UTF-8, and every other byte a lone
     surrogate (as Python hands over an undecodable file name or command-line argument)."""
     return data.decode("utf-8", "surrogateescape")
+
+
+class Reader:
+    """Structured values read off the fuzzer's bytes, cheaply (a hypothesis strategy costs more
+    than the reporters it feeds). When the bytes run out every read is zero or empty."""
+
+    __slots__ = ("at", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.at = 0
+
+    def byte(self) -> int:
+        if self.at >= len(self.data):
+            return 0
+        self.at += 1
+        return self.data[self.at - 1]
+
+    def number(self, below: int) -> int:
+        """0 <= n < below (two bytes' worth)."""
+        return ((self.byte() << 8) | self.byte()) % below
+
+    def pick(self, choices: Sequence[T]) -> T:
+        return choices[self.byte() % len(choices)]
+
+    def raw(self, limit: int = 64) -> bytes:
+        size = self.byte() % (limit + 1)
+        self.at += size
+        return self.data[self.at - size : self.at]
+
+    def text(self, limit: int = 64) -> str:
+        """Text of up to ``limit`` bytes: UTF-8 with lone surrogates for the other bytes, or
+        (one time in four) any code points at all, lone surrogates included."""
+        how = self.byte()
+        raw = self.raw(limit)
+        if how % 4 == 0:
+            raw = raw[: len(raw) // 2 * 2]
+            return raw.decode("utf-16-le", "surrogatepass")
+        return raw.decode("utf-8", "surrogateescape")
 
 
 def check(condition: object, what: str) -> None:
