@@ -31,8 +31,28 @@ def _path(cache_dir: str | os.PathLike[str] | None) -> Path:
 
 
 def known_durations(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, float]:
-    """Every remembered duration; an empty mapping when there is no usable file."""
+    """Every remembered duration; an empty mapping when there is no usable file.
+
+    Read again only when the file changes: lint asks once per file it checks.
+    """
     path = _path(cache_dir)
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    global _last
+    if _last is not None and _last[0] == key:
+        return dict(_last[1])
+    found = _read(path)
+    _last = (key, found)
+    return dict(found)
+
+
+_last: tuple[tuple[str, int, int], dict[str, float]] | None = None
+
+
+def _read(path: Path) -> dict[str, float]:
     try:
         with path.open("rb") as file:
             data = file.read(_MAX_BYTES + 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..config import Config
 from ..diagnostics import Report
@@ -12,7 +12,7 @@ from ..model import Audio, Message, Speech, Text
 from .errors import InvalidMessageError
 from .rates import speech_seconds
 
-__all__ = ["estimate_duration", "estimate_segments"]
+__all__ = ["estimate_duration", "estimate_raw", "estimate_segments"]
 
 
 def estimate_segments(
@@ -33,6 +33,21 @@ def estimate_segments(
         else:
             total += speech_seconds(segment.text, segment.language)
     return total
+
+
+def estimate_raw(segments: Sequence[RawSegment]) -> tuple[float, int]:
+    """Lint's estimate of scanned segments: (seconds, recordings of unknown length).
+
+    Recordings count with the durations online previews found (in the user cache directory).
+    """
+    audio: Mapping[str, float] = {}
+    unknown = 0
+    if any(s.kind == "url" for s in segments):
+        from .durations import known_durations
+
+        audio = known_durations()
+        unknown = sum(1 for s in segments if s.kind == "url" and s.text.strip() not in audio)
+    return estimate_segments(segments, audio), unknown
 
 
 def _segments(message_or_markup: Message | str, config: Config) -> tuple[object, ...]:
