@@ -106,6 +106,7 @@ class Config:
             raise ValueError("max_msg_length must not be negative")
         if self.max_prompt_seconds is not None and not (
             isinstance(self.max_prompt_seconds, int | float)
+            and not isinstance(self.max_prompt_seconds, bool)
             and 0 < self.max_prompt_seconds < float("inf")
         ):
             raise ValueError("max_prompt_seconds must be a positive number of seconds")

@@ -73,8 +73,23 @@ def make_audio(directory: Path, kind: str, seconds: float = 1.5, frequency: int 
     sox = tool("sox")
     source = directory / f"tone-{kind}-source.wav"
     subprocess.run(
-        [sox, "-n", "-r", "44100", "-c", "2", "-b", "16", str(source), "synth", str(seconds),
-         "sine", str(frequency), "vol", "0.5"],
+        [
+            sox,
+            "-n",
+            "-r",
+            "44100",
+            "-c",
+            "2",
+            "-b",
+            "16",
+            str(source),
+            "synth",
+            str(seconds),
+            "sine",
+            str(frequency),
+            "vol",
+            "0.5",
+        ],
         check=True,
     )
     target = directory / f"tone-{kind}"

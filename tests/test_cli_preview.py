@@ -141,7 +141,9 @@ def test_without_the_extra_the_command_exits_2_saying_how_to_install_it(
     assert not (tmp_path / "g.wav").exists()
 
 
-def process(args: list[str], cwd: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def process(
+    args: list[str], cwd: Path, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if path is not None:
         env["PATH"] = path
@@ -183,13 +185,19 @@ def test_preview_is_listed_and_lint_does_not_load_it(tmp_path: Path) -> None:
     )
     plain = subprocess.run(
         [sys.executable, "-c", code, "lint", "g.msg"],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert plain.stdout.strip().splitlines()[-1] == "[]"
     # With the opt-in check, the estimate loads, and still nothing that renders audio.
     timed = subprocess.run(
         [sys.executable, "-c", code, "lint", "--max-prompt-seconds", "5", "g.msg"],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "warning_msg_prompt_too_long" in timed.stdout
     loaded = eval(timed.stdout.strip().splitlines()[-1])

@@ -1,5 +1,6 @@
 """msgkit.preview(): real espeak-ng speech, read back as a WAV, and its timeline."""
 
+# ruff: noqa: RUF001  (Cantonese prompts are written with full-width punctuation)
 from __future__ import annotations
 
 import math
@@ -10,7 +11,7 @@ import pytest
 from preview_support import needs_espeak, needs_extra, read_wav
 
 import msgkit
-from msgkit import Audio, Message, OnlineOptions, Speech, Text
+from msgkit import Audio, Message, OnlineOptions, Speech
 from msgkit.previewer import (
     EspeakNotFoundError,
     InvalidMessageError,
@@ -41,7 +42,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def assert_contiguous(result: Preview) -> None:
     starts = [s.start for s in result.segments]
     assert starts[0] == 0.0
-    for before, after in zip(result.segments, result.segments[1:]):
+    for before, after in zip(result.segments, result.segments[1:], strict=False):
         assert after.start > before.start  # starts increase...
         assert math.isclose(after.start, before.end, abs_tol=1e-9)  # ...with no gap or overlap
     assert all(s.duration > 0 for s in result.segments)
@@ -220,7 +221,9 @@ def test_offline_a_recording_is_a_gap_as_long_as_an_online_preview_found_it(
     assert segment.problem is not None and "as long as an online preview found" in segment.problem
     assert read_wav(result.wav).seconds == 2.5
     # Without the cache, the stand-in is the short gap.
-    unused = preview(f"<url>{url}</url>", options=OnlineOptions(cache_dir=tmp_path, use_cache=False))
+    unused = preview(
+        f"<url>{url}</url>", options=OnlineOptions(cache_dir=tmp_path, use_cache=False)
+    )
     assert unused.duration == GAP_SECONDS
 
 
@@ -280,7 +283,12 @@ def test_a_phone_preview_is_band_limited_and_keeps_its_timeline() -> None:
         s.duration for s in plain.segments
     ]
     wav = read_wav(phone.wav)
-    assert (wav.rate, wav.channels, wav.width, wav.frames) == (8000, 1, 2, read_wav(plain.wav).frames)
+    assert (wav.rate, wav.channels, wav.width, wav.frames) == (
+        8000,
+        1,
+        2,
+        read_wav(plain.wav).frames,
+    )
     samples = np.frombuffer(wav.pcm, dtype="<i2").astype(np.float64)
     spectrum = np.abs(np.fft.rfft(samples)) ** 2
     freqs = np.fft.rfftfreq(len(samples), 1 / 8000)

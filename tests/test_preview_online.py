@@ -101,13 +101,11 @@ def test_speech_and_recordings_make_one_contiguous_timeline(
     wav = read_wav(result.wav)
     total = sum(s.duration for s in result.segments)
     assert abs(wav.seconds - total) <= 0.05 * total
-    for before, after in zip(result.segments, result.segments[1:]):
+    for before, after in zip(result.segments, result.segments[1:], strict=False):
         assert after.start > before.start and after.start == pytest.approx(before.end)
 
 
-def test_a_recording_that_cannot_be_had_is_a_marked_gap(
-    server: HTTPServer, tmp_path: Path
-) -> None:
+def test_a_recording_that_cannot_be_had_is_a_marked_gap(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/missing.mp3").respond_with_data("gone", status=404)
     server.expect_request("/page.mp3").respond_with_data(
         "<html><body>login</body></html>", content_type="text/html"
@@ -131,7 +129,9 @@ def test_the_address_policy_of_the_online_checks_applies(
 ) -> None:
     server.expect_request("/tone.wav").respond_with_data(b"never asked for")
     url = server.url_for("/tone.wav")
-    result = preview(f"<url>{url}</url>", online=True, options=options(tmp_path, allow_private=False))
+    result = preview(
+        f"<url>{url}</url>", online=True, options=options(tmp_path, allow_private=False)
+    )
     (segment,) = result.segments
     assert not segment.fetched and segment.problem is not None
     assert "cannot be downloaded" in segment.problem and "127.0.0.1" in segment.problem
@@ -141,7 +141,10 @@ def test_the_address_policy_of_the_online_checks_applies(
 
 
 def test_the_command_line_plays_recordings_with_online(
-    server: HTTPServer, recordings: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: HTTPServer,
+    recordings: dict[str, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     server.expect_request("/tone.wav").respond_with_handler(file_handler(recordings["wav-ulaw"]))

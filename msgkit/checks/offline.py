@@ -627,8 +627,7 @@ def _check_prompt_length(c: _Collector, segments: list[RawSegment], limit: float
         f"msg lasts about {seconds:.1f} s when spoken{more}; the limit is {limit:g} s "
         "(max_prompt_seconds)",
         offset=0,
-        hint="shorten the prompt, or split it over several blocks; "
-        "msgkit preview lets you hear it",
+        hint="shorten the prompt, or split it over several blocks; msgkit preview lets you hear it",
     )
 
 

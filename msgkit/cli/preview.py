@@ -150,16 +150,19 @@ def _refuse(document: Document, config: Any, output_format: str) -> None:
         report(LintResult((checked,)), "json", sys.stdout, quiet=True)
     else:
         report(LintResult((checked,)), "text", sys.stderr, quiet=True)
-        click.echo(f"msgkit: error: {document.path}: nothing to preview; no audio written", err=True)
+        click.echo(
+            f"msgkit: error: {document.path}: nothing to preview; no audio written", err=True
+        )
     raise SystemExit(1)
 
 
 def timeline_text(result: Preview, target: str) -> str:
     """The timeline as a table, one line per part, its problem (if any) under it."""
     where = "standard output" if target == STDOUT else target
-    lines = [f"{where}: {result.duration:.2f} s, 8000 Hz mono 16-bit" + (
-        ", band-limited to 300-3400 Hz" if result.phone else ""
-    )]
+    lines = [
+        f"{where}: {result.duration:.2f} s, 8000 Hz mono 16-bit"
+        + (", band-limited to 300-3400 Hz" if result.phone else "")
+    ]
     for segment in result.segments:
         if segment.kind == "audio":
             source = segment.format or "not fetched"

@@ -51,7 +51,7 @@ def pcm16(data: bytes) -> Samples:
 def resample(samples: Samples, rate: int) -> Samples:
     """Mono ``samples`` at ``rate`` Hz, resampled to :data:`RATE`."""
     import numpy as np
-    import soxr
+    import soxr  # type: ignore[import-untyped, unused-ignore]
 
     if rate == RATE or not len(samples):
         return samples.astype(np.float32, copy=False)
@@ -73,7 +73,7 @@ def decode(data: bytes, kind: str, max_seconds: float) -> Decoded:
     :data:`RATE` mono, keeping at most ``max_seconds`` of it. Raises :class:`PreviewError`
     for bytes libsndfile cannot decode."""
     import numpy as np
-    import soundfile
+    import soundfile  # type: ignore[import-untyped, unused-ignore]
 
     try:
         if kind == "gsm":  # raw GSM 06.10 has no header to say what it is
@@ -89,8 +89,9 @@ def decode(data: bytes, kind: str, max_seconds: float) -> Decoded:
             read = 0
             # Block by block: a file that claims no length (or a false one) is still bounded.
             while read <= limit:
-                block = handle.read(frames=min(65536, limit + 1 - read), dtype="float32",
-                                    always_2d=True)
+                block = handle.read(
+                    frames=min(65536, limit + 1 - read), dtype="float32", always_2d=True
+                )
                 if not len(block):
                     break
                 blocks.append(block.mean(axis=1, dtype=np.float32))

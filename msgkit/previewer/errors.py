@@ -33,7 +33,9 @@ class EspeakNotFoundError(PreviewError):
     """Speech needs espeak-ng, and it is not installed (or not on ``PATH``)."""
 
     def __init__(self) -> None:
-        super().__init__(f"speech is synthesised with espeak-ng, which was not found; {ESPEAK_INSTALL}")
+        super().__init__(
+            f"speech is synthesised with espeak-ng, which was not found; {ESPEAK_INSTALL}"
+        )
 
 
 class MissingExtraError(PreviewError):

@@ -55,8 +55,7 @@ def _segments(message_or_markup: Message | str, config: Config) -> tuple[object,
         return message_or_markup.segments
     if not isinstance(message_or_markup, str):
         raise TypeError(
-            "estimate_duration() takes a Message or a str, "
-            f"not {type(message_or_markup).__name__}"
+            f"estimate_duration() takes a Message or a str, not {type(message_or_markup).__name__}"
         )
     result = scan(message_or_markup)
     if result.problems:

@@ -43,7 +43,7 @@ def download_all(urls: Sequence[str], options: OnlineOptions) -> dict[str, Downl
 
 async def _download_all(urls: Sequence[str], options: OnlineOptions) -> dict[str, Download]:
     from ..checks.addresses import AddressPolicy
-    from ..checks.fetch import FetchError, Fetcher
+    from ..checks.fetch import Fetcher, FetchError
     from ..checks.notify import ssl_context
 
     cap = limits().audio_max_bytes

@@ -12,8 +12,10 @@ from ..schemas import SpeakingRate, voices
 
 __all__ = ["PAUSES", "rate_for", "speech_seconds"]
 
-# Marks after which espeak-ng pauses, in Latin and CJK typography.
-PAUSES = frozenset(",.;:!?，。；：！？、…")
+# Marks after which espeak-ng pauses: Latin ones, and the full-width ones of CJK typography
+# (comma, ideographic full stop, semicolon, colon, exclamation and question marks, enumeration
+# comma) and the ellipsis.
+PAUSES = frozenset(",.;:!?\uff0c\u3002\uff1b\uff1a\uff01\uff1f\u3001\u2026")
 
 
 @cache

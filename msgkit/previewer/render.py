@@ -181,7 +181,12 @@ def preview(
     for part in parts:
         if isinstance(part, Audio):
             samples, segment = _recording(
-                part.url.strip(), online, downloads, known, found, min(budget, MAX_RECORDING_SECONDS)
+                part.url.strip(),
+                online,
+                downloads,
+                known,
+                found,
+                min(budget, MAX_RECORDING_SECONDS),
             )
         else:
             assert program is not None
@@ -228,8 +233,9 @@ def _speech(program: str, part: Text | Speech, available: frozenset[str]) -> tup
     said = synthesise(program, choice.voice, part.text)
     samples = resample(pcm16(said.pcm), said.rate)
     kind: Kind = "speech" if isinstance(part, Speech) else "text"
-    return samples, PreviewSegment(kind, 0.0, 0.0, text=part.text, voice=choice.voice,
-                                   problem=choice.problem)
+    return samples, PreviewSegment(
+        kind, 0.0, 0.0, text=part.text, voice=choice.voice, problem=choice.problem
+    )
 
 
 def _recording(
@@ -268,7 +274,12 @@ def _recording(
         facts = sniff_continued(facts, download.body[facts.offset :])
     if not facts.is_supported:
         return silence(GAP_SECONDS), PreviewSegment(
-            "audio", 0.0, 0.0, url=url, format=facts.describe(), fetched=True,
+            "audio",
+            0.0,
+            0.0,
+            url=url,
+            format=facts.describe(),
+            fetched=True,
             problem=f"{facts.name} is not audio the provider plays; a {GAP_SECONDS:g} s gap "
             "stands in for it",
         )
@@ -276,7 +287,12 @@ def _recording(
         decoded = decode(download.body, facts.format, max_seconds)
     except PreviewError as error:
         return silence(GAP_SECONDS), PreviewSegment(
-            "audio", 0.0, 0.0, url=url, format=facts.describe(), fetched=True,
+            "audio",
+            0.0,
+            0.0,
+            url=url,
+            format=facts.describe(),
+            fetched=True,
             problem=f"{error}; a {GAP_SECONDS:g} s gap stands in for it",
         )
     problem = None
