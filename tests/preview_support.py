@@ -68,7 +68,8 @@ def make_audio(directory: Path, kind: str, seconds: float = 1.5, frequency: int 
     """A real recording of a sine tone, made by sox (and lame for MP3).
 
     ``kind``: ``wav-pcm`` (44.1 kHz stereo 16-bit), ``wav-ulaw``, ``wav-alaw``, ``wav-gsm``
-    (8 kHz mono), ``gsm`` (raw GSM 06.10), ``mp3`` (44.1 kHz stereo, by lame).
+    (8 kHz mono), ``gsm`` (raw GSM 06.10), ``mp3`` (44.1 kHz stereo, by lame), ``mp3-vbr``
+    (variable bit rate), ``mp3-mono-8k`` (8 kHz mono, 16 kbit/s).
     """
     sox = tool("sox")
     source = directory / f"tone-{kind}-source.wav"
@@ -95,10 +96,16 @@ def make_audio(directory: Path, kind: str, seconds: float = 1.5, frequency: int 
     target = directory / f"tone-{kind}"
     if kind == "wav-pcm":
         return source.read_bytes()
-    if kind == "mp3":
+    if kind in ("mp3", "mp3-vbr", "mp3-mono-8k"):
         lame = tool("lame")
-        subprocess.run([lame, "--quiet", str(source), str(target) + ".mp3"], check=True)
-        return Path(str(target) + ".mp3").read_bytes()
+        options = {
+            "mp3": [],
+            "mp3-vbr": ["-V", "4"],
+            "mp3-mono-8k": ["-m", "m", "--resample", "8", "-b", "16"],
+        }[kind]
+        out = Path(str(target) + ".mp3")
+        subprocess.run([lame, "--quiet", *options, str(source), str(out)], check=True)
+        return out.read_bytes()
     encodings = {"wav-ulaw": "u-law", "wav-alaw": "a-law", "wav-gsm": "gsm-full-rate"}
     if kind in encodings:
         out = Path(str(target) + ".wav")

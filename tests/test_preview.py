@@ -203,9 +203,13 @@ def test_the_estimate_adds_speech_by_language_and_known_recordings(tmp_path: Pat
     assert cantonese > 2.5 * english  # a syllable per character is slower than a letter
     assert estimate_duration("...") == 0.0  # nothing said, no pause either
     url = "https://example.com/hold.mp3"
-    assert estimate_duration(f"Hi<url>{url}</url>", cache_dir=tmp_path) == estimate_duration("Hi")
+    assert estimate_duration(f"Hi<url>{url}</url>", options=OnlineOptions(cache_dir=tmp_path)) == (
+        estimate_duration("Hi")
+    )
     remember_durations({url: 12.5}, tmp_path)
-    with_audio = estimate_duration(Message.of("Hi", Audio(url)), cache_dir=tmp_path)
+    with_audio = estimate_duration(
+        Message.of("Hi", Audio(url)), options=OnlineOptions(cache_dir=tmp_path)
+    )
     assert with_audio == pytest.approx(estimate_duration("Hi") + 12.5)
 
 

@@ -15,7 +15,7 @@ from test_online_support import file_handler, http_server
 
 from msgkit import OnlineOptions
 from msgkit.cli import main
-from msgkit.previewer import preview
+from msgkit.previewer import estimate_duration, preview
 from msgkit.previewer.durations import known_durations
 from msgkit.previewer.render import GAP_SECONDS
 
@@ -164,3 +164,39 @@ def test_the_command_line_plays_recordings_with_online(
     (segment,) = json.loads(refused.stdout)["segments"]
     assert segment["fetched"] is False and "127.0.0.1" in segment["problem"]
     assert len(server.log) == asked  # loopback is refused without --allow-private
+
+
+@pytest.mark.parametrize(
+    "kind", ["wav-pcm", "wav-ulaw", "wav-alaw", "wav-gsm", "gsm", "mp3", "mp3-vbr", "mp3-mono-8k"]
+)
+def test_an_online_estimate_times_recordings_from_their_headers(
+    server: HTTPServer, tmp_path: Path, kind: str
+) -> None:
+    data = make_audio(tmp_path, kind, seconds=3.0)
+    server.expect_request("/r").respond_with_handler(file_handler(data))
+    url = server.url_for("/r")
+    markup = f"<url>{url}</url>"
+    assert estimate_duration(markup, options=options(tmp_path)) == 0.0  # not known offline
+    estimate = estimate_duration(markup, online=True, options=options(tmp_path))
+    from msgkit.previewer.audio import decode
+
+    # What the preview would play: the decoded file, an MP3 encoder's padding included.
+    played = decode(data, kind.split("-")[0], 60).seconds
+    assert estimate == pytest.approx(played, rel=0.02)
+    assert estimate == pytest.approx(3.0, rel=0.1)
+    # Only the head of the file was asked for.
+    (request, _response) = server.log[-1]
+    assert request.headers["Range"] == "bytes=0-65535"
+    # And it is remembered, for offline estimates and lint.
+    assert estimate_duration(markup, options=options(tmp_path)) == pytest.approx(estimate)
+    server.clear()
+
+
+def test_an_online_estimate_of_what_cannot_be_timed_counts_nothing(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/gone.mp3").respond_with_data("gone", status=404)
+    server.expect_request("/page.wav").respond_with_data("<html></html>", content_type="text/html")
+    markup = "".join(f"<url>{server.url_for(p)}</url>" for p in ("/gone.mp3", "/page.wav"))
+    assert estimate_duration(markup, online=True, options=options(tmp_path)) == 0.0
+    assert known_durations(tmp_path) == {}

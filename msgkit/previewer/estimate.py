@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from ..checks.options import OnlineOptions
 from ..config import Config
 from ..diagnostics import Report
 from ..markup import RawSegment, scan
-from ..model import Audio, Message, Speech, Text
+from ..model import Audio, Message, Segment, Speech, Text
 from .errors import InvalidMessageError
 from .rates import speech_seconds
 
@@ -16,7 +16,7 @@ __all__ = ["estimate_duration", "estimate_raw", "estimate_segments"]
 
 
 def estimate_segments(
-    segments: Iterable[RawSegment | Text | Speech | Audio], audio: Mapping[str, float]
+    segments: Iterable[RawSegment | Segment], audio: Mapping[str, float]
 ) -> float:
     """The estimated seconds of ``segments``; a recording counts with its duration in
     ``audio`` (URL -> seconds), or 0 when it is not known."""
@@ -50,7 +50,7 @@ def estimate_raw(segments: Sequence[RawSegment]) -> tuple[float, int]:
     return estimate_segments(segments, audio), unknown
 
 
-def _segments(message_or_markup: Message | str, config: Config) -> tuple[object, ...]:
+def _segments(message_or_markup: Message | str, config: Config) -> Sequence[RawSegment | Segment]:
     if isinstance(message_or_markup, Message):
         return message_or_markup.segments
     if not isinstance(message_or_markup, str):
@@ -72,27 +72,49 @@ def estimate_duration(
     message_or_markup: Message | str,
     *,
     config: Config | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
+    online: bool = False,
+    options: OnlineOptions | None = None,
 ) -> float:
     """The estimated duration of a msg, in seconds, without synthesising it.
 
     Speech is estimated from its language's speaking rate in the text-to-speech schema (about
-    ±10 % of espeak-ng's own duration for a sentence; see the docs for the measured error);
-    a ``<url>`` recording counts with the duration an online preview found for it (kept in
-    ``cache_dir``, by default the user cache directory), or 0 when none is known — so the
-    estimate is a lower bound for messages with recordings never previewed online.
+    ±10 % of espeak-ng's own duration at worst; see the docs for the measured error). A
+    ``<url>`` recording counts with the duration an online preview or estimate found for it
+    (kept in ``options.cache_dir``, by default the user cache directory). With
+    ``online=True`` the recordings not known are asked for their first bytes, as the online
+    checks fetch, and timed from their headers. A recording whose duration stays unknown
+    counts 0: the estimate is then a lower bound.
 
     Raises :class:`~msgkit.previewer.errors.InvalidMessageError` for markup that does not
     parse.
     """
-    from .durations import known_durations
-
+    options = options or OnlineOptions()
     segments = _segments(message_or_markup, config or Config())
-    audio = known_durations(cache_dir) if _has_audio(segments) else {}
-    return estimate_segments(segments, audio)  # type: ignore[arg-type]
+    urls = list(dict.fromkeys(_urls(segments)))
+    audio: dict[str, float] = {}
+    if urls and options.use_cache:
+        from .durations import known_durations
+
+        audio = known_durations(options.cache_dir)
+    unknown = [u for u in urls if u not in audio]
+    if online and unknown:
+        from ..checks.offline import url_problem
+        from ..schemas import limits
+        from .fetching import durations_online
+
+        schemes = limits().audio_schemes
+        found = durations_online([u for u in unknown if not url_problem(u, schemes)], options)
+        audio.update(found)
+        if found and options.use_cache:
+            from .durations import remember_durations
+
+            remember_durations(found, options.cache_dir)
+    return estimate_segments(segments, audio)
 
 
-def _has_audio(segments: Iterable[object]) -> bool:
-    return any(
-        isinstance(s, Audio) or (isinstance(s, RawSegment) and s.kind == "url") for s in segments
-    )
+def _urls(segments: Iterable[RawSegment | Segment]) -> Iterator[str]:
+    for segment in segments:
+        if isinstance(segment, Audio):
+            yield segment.url.strip()
+        elif isinstance(segment, RawSegment) and segment.kind == "url":
+            yield segment.text.strip()

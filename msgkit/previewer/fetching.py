@@ -1,4 +1,4 @@
-"""Fetching recordings for an online preview, as the online checks fetch them.
+"""Fetching recordings for previews and estimates, as the online checks fetch them.
 
 The same :class:`~msgkit.checks.fetch.Fetcher` (pinned, policy-checked addresses, no cookies,
 bounded redirects), the same address policy, TLS settings, per-request timeout, run deadline
@@ -8,45 +8,94 @@ and concurrency, and the provider's size limit as the cap on what is read.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..checks.options import OnlineOptions
 from ..schemas import limits
 
-__all__ = ["Download", "download_all"]
+if TYPE_CHECKING:
+    from ..checks.fetch import Fetcher
+
+__all__ = ["Download", "download_all", "durations_online"]
 
 
 @dataclass(frozen=True, slots=True)
 class Download:
-    """A recording's bytes, or why there are none (``problem``)."""
+    """A recording's bytes (or its first bytes and ``size``), or why there are none."""
 
     url: str
     body: bytes = b""
     problem: str | None = None
+    size: int | None = None
 
 
 def download_all(urls: Sequence[str], options: OnlineOptions) -> dict[str, Download]:
-    """Every URL's download, all at once under the options' limits."""
+    """Every URL's whole download (at most the provider's size limit), all at once."""
+    cap = limits().audio_max_bytes
+
+    async def whole(fetcher: Fetcher, url: str) -> Download:
+        got = await fetcher.fetch("GET", url, cap=cap)
+        if got.status != 200:
+            problem = f"cannot be downloaded: HTTP {got.status} {got.reason}".rstrip()
+            return Download(url, problem=problem)
+        if not got.complete:
+            return Download(url, problem=f"larger than the provider's limit of {cap // 10**6} MB")
+        return Download(url, got.body, size=len(got.body))
+
+    return _run_sync(urls, options, whole)
+
+
+def durations_online(urls: Sequence[str], options: OnlineOptions) -> dict[str, float]:
+    """The durations of recordings, from their headers: one ranged GET of their first
+    :data:`~msgkit.previewer.headers.HEAD_BYTES` each. URLs whose header does not tell (or
+    that cannot be fetched) are left out."""
+    from ..checks.sniff import NeedMore, sniff
+    from .headers import HEAD_BYTES, content_size, seconds_from_header
+
+    async def head(fetcher: Fetcher, url: str) -> Download:
+        got = await fetcher.fetch(
+            "GET", url, headers={"Range": f"bytes=0-{HEAD_BYTES - 1}"}, cap=HEAD_BYTES
+        )
+        if got.status not in (200, 206):
+            return Download(url, problem=f"HTTP {got.status}")
+        return Download(url, got.body, size=content_size(got.status, dict(got.headers)))
+
+    found: dict[str, float] = {}
+    for url, got in _run_sync(urls, options, head).items():
+        if got.problem is not None or got.size is None:
+            continue
+        facts = sniff(got.body)
+        kind = facts.partial.format if isinstance(facts, NeedMore) else facts.format
+        seconds = seconds_from_header(got.body, got.size, kind)
+        if seconds is not None:
+            found[url] = seconds
+    return found
+
+
+Job = Callable[["Fetcher", str], Awaitable[Download]]
+
+
+def _run_sync(urls: Sequence[str], options: OnlineOptions, job: Job) -> dict[str, Download]:
     if not urls:
         return {}
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_download_all(urls, options))
+        return asyncio.run(_run(urls, options, job))
     # Inside someone's event loop: asyncio.run would refuse, so use a loop in a worker thread.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _download_all(urls, options)).result()
+        return pool.submit(asyncio.run, _run(urls, options, job)).result()
 
 
-async def _download_all(urls: Sequence[str], options: OnlineOptions) -> dict[str, Download]:
+async def _run(urls: Sequence[str], options: OnlineOptions, job: Job) -> dict[str, Download]:
     from ..checks.addresses import AddressPolicy
     from ..checks.fetch import Fetcher, FetchError
     from ..checks.notify import ssl_context
 
-    cap = limits().audio_max_bytes
     policy = AddressPolicy(allow_private=options.allow_private, timeout=options.timeout)
     context = ssl_context(None if options.ca_file is None else str(options.ca_file))
     limit = asyncio.Semaphore(options.concurrency)
@@ -55,23 +104,11 @@ async def _download_all(urls: Sequence[str], options: OnlineOptions) -> dict[str
     async def one(fetcher: Fetcher, url: str) -> None:
         async with limit:
             try:
-                got = await fetcher.fetch("GET", url, cap=cap)
+                found[url] = await job(fetcher, url)
             except FetchError as error:
                 found[url] = Download(url, problem=f"cannot be downloaded: {error.reason}")
-                return
             except Exception as error:  # a surprise costs this recording, not the preview
                 found[url] = Download(url, problem=f"unexpected {type(error).__name__}: {error}")
-                return
-        if got.status != 200:
-            found[url] = Download(
-                url, problem=f"cannot be downloaded: HTTP {got.status} {got.reason}".rstrip()
-            )
-        elif not got.complete:
-            found[url] = Download(
-                url, problem=f"larger than the provider's limit of {cap // 1_000_000} MB"
-            )
-        else:
-            found[url] = Download(url, got.body)
 
     deadline = options.run_deadline(len(urls))
     async with Fetcher(
