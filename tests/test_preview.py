@@ -11,7 +11,7 @@ import pytest
 from preview_support import needs_espeak, needs_extra, read_wav
 
 import msgkit
-from msgkit import Audio, Message, OnlineOptions, Speech
+from msgkit import Audio, Message, OnlineOptions, Speech, Text
 from msgkit.previewer import (
     EspeakNotFoundError,
     InvalidMessageError,
@@ -316,3 +316,19 @@ def test_import_msgkit_loads_no_preview_code() -> None:
     assert done.stdout.strip() == "[]"
     assert callable(msgkit.preview) and callable(msgkit.estimate_duration)
     assert msgkit.Preview is Preview
+
+
+@needs_espeak
+@needs_extra
+def test_a_preview_is_bounded_in_length_and_says_where_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from msgkit.previewer import render
+
+    monkeypatch.setattr(render, "MAX_SECONDS", 3.0)
+    long_text = "Thank you for calling, please hold. " * 200
+    result = preview(Message.of(Text(long_text), Speech("never said")))
+    (segment,) = result.segments  # what follows the limit is left out
+    assert segment.duration == 3.0 and read_wav(result.wav).seconds == 3.0
+    assert segment.problem is not None and "the preview stops at 3 s" in segment.problem
+    assert "only its first" in segment.problem  # espeak-ng was not given all of it

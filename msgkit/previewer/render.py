@@ -22,7 +22,7 @@ __all__ = ["GAP_SECONDS", "MAX_RECORDING_SECONDS", "Preview", "PreviewSegment", 
 
 GAP_SECONDS = 1.0  # stands in for a recording that was not fetched and whose length is unknown
 MAX_RECORDING_SECONDS = 600.0  # of one recording, to keep memory bounded
-MAX_SECONDS = 3600.0  # of the whole preview
+MAX_SECONDS = 1200.0  # of the whole preview (a msg of 1000 characters says about a minute)
 
 Kind = Literal["text", "speech", "audio"]
 
@@ -190,10 +190,12 @@ def preview(
             )
         else:
             assert program is not None
-            samples, segment = _speech(program, part, available)
-        if len(samples) > budget * 8000:
+            samples, segment = _speech(program, part, available, budget)
+        if len(samples) >= budget * 8000:
             samples = samples[: int(budget * 8000)]
-            segment = _with_problem(segment, f"the preview stops at {MAX_SECONDS:g} s")
+            segment = _with_problem(
+                segment, f"the preview stops at {MAX_SECONDS:g} s; what follows is left out"
+            )
         rendered.append(samples)
         timeline.append(_placed(segment, position, len(samples)))
         position += len(samples)
@@ -222,20 +224,28 @@ def _downloads(urls: Sequence[str], options: OnlineOptions) -> dict[str, Any]:
     return found
 
 
-def _speech(program: str, part: Text | Speech, available: frozenset[str]) -> tuple[Samples, Any]:
+def _speech(
+    program: str, part: Text | Speech, available: frozenset[str], max_seconds: float
+) -> tuple[Samples, PreviewSegment]:
     from .audio import pcm16, resample
     from .espeak import synthesise
+    from .rates import rate_for
     from .voices import choose_voice
 
     language = part.language if isinstance(part, Speech) else None
     gender = part.gender if isinstance(part, Speech) else None
     choice = choose_voice(language, gender, available)
-    said = synthesise(program, choice.voice, part.text)
+    # espeak-ng's output is held in memory: give it no more text than the preview has room for.
+    room = int(max_seconds * rate_for(language).characters_per_second * 1.2) + 100
+    said = synthesise(program, choice.voice, part.text[:room])
     samples = resample(pcm16(said.pcm), said.rate)
     kind: Kind = "speech" if isinstance(part, Speech) else "text"
-    return samples, PreviewSegment(
+    segment = PreviewSegment(
         kind, 0.0, 0.0, text=part.text, voice=choice.voice, problem=choice.problem
     )
+    if len(part.text) > room:
+        segment = _with_problem(segment, f"only its first {room} characters are spoken")
+    return samples, segment
 
 
 def _recording(
@@ -294,6 +304,16 @@ def _recording(
             format=facts.describe(),
             fetched=True,
             problem=f"{error}; a {GAP_SECONDS:g} s gap stands in for it",
+        )
+    if not len(decoded.samples):
+        return silence(GAP_SECONDS), PreviewSegment(
+            "audio",
+            0.0,
+            0.0,
+            url=url,
+            format=facts.describe(),
+            fetched=True,
+            problem=f"it holds no audio; a {GAP_SECONDS:g} s gap stands in for it",
         )
     problem = None
     if decoded.cut:
