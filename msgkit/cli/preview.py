@@ -43,6 +43,7 @@ def default_output(file: str) -> Path:
     "--output",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
+    metavar="OUT.wav",
     help="Where to write the WAV (default: FILE's name with .wav, next to it; - is standard "
     "output, and the timeline goes to standard error).",
 )
