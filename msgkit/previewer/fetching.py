@@ -66,7 +66,7 @@ def durations_online(urls: Sequence[str], options: OnlineOptions) -> dict[str, f
     for url, got in _run_sync(urls, options, head).items():
         if got.problem is not None or got.size is None:
             continue
-        facts = sniff(got.body)
+        facts = sniff(got.body, got.size)
         kind = facts.partial.format if isinstance(facts, NeedMore) else facts.format
         seconds = seconds_from_header(got.body, got.size, kind)
         if seconds is not None:

@@ -16,6 +16,7 @@ from ..model import Audio, Message, Speech, Text
 from .errors import InvalidMessageError
 
 if TYPE_CHECKING:
+    from ..checks.sniff import AudioFacts
     from .audio import Samples
 
 __all__ = ["GAP_SECONDS", "MAX_RECORDING_SECONDS", "Preview", "PreviewSegment", "preview"]
@@ -273,15 +274,10 @@ def _recording(
         return silence(GAP_SECONDS), PreviewSegment(
             "audio", 0.0, 0.0, url=url, problem=download.problem + gap
         )
-    from ..checks.sniff import NeedMore, sniff
     from .audio import decode
     from .errors import PreviewError
 
-    facts = sniff(download.body)
-    if isinstance(facts, NeedMore):
-        from ..checks.sniff import sniff_continued
-
-        facts = sniff_continued(facts, download.body[facts.offset :])
+    facts = _sniffed(download.body)
     if not facts.is_supported:
         return silence(GAP_SECONDS), PreviewSegment(
             "audio",
@@ -323,6 +319,19 @@ def _recording(
     return decoded.samples, PreviewSegment(
         "audio", 0.0, 0.0, url=url, format=facts.describe(), fetched=True, problem=problem
     )
+
+
+def _sniffed(body: bytes) -> AudioFacts:
+    """What the whole of a recording is, by the online checks' sniffing."""
+    from ..checks.sniff import NeedMore, sniff, sniff_continued
+
+    found = sniff(body, len(body))
+    while isinstance(found, NeedMore):
+        offset = found.offset
+        found = sniff_continued(found, body[offset:], len(body))
+        if isinstance(found, NeedMore) and found.offset <= offset:
+            return found.partial  # the structure points nowhere further: what is known
+    return found
 
 
 def _with_problem(segment: PreviewSegment, problem: str) -> PreviewSegment:
