@@ -332,3 +332,84 @@ def test_a_preview_is_bounded_in_length_and_says_where_it_stopped(
     assert segment.duration == 3.0 and read_wav(result.wav).seconds == 3.0
     assert segment.problem is not None and "the preview stops at 3 s" in segment.problem
     assert "only its first" in segment.problem  # espeak-ng was not given all of it
+
+
+def espeak_shim(tmp_path: Path, body: str) -> str:
+    """A directory holding an ``espeak-ng`` that behaves as ``body`` says, before the real one
+    (a broken or partial install)."""
+    import shutil
+    import stat
+
+    real = shutil.which("espeak-ng")
+    directory = tmp_path / "shim"
+    directory.mkdir()
+    script = directory / "espeak-ng"
+    script.write_text(f"#!/bin/sh\nREAL={real}\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return f"{directory}{os.pathsep}{os.environ['PATH']}"
+
+
+@needs_espeak
+@needs_extra
+def test_a_voice_espeak_ng_lists_but_cannot_load_falls_back_to_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = (
+        'case " $* " in *" fr+f3 "*) echo "Error: voice not loadable" >&2; exit 1;; esac\n'
+        'exec "$REAL" "$@"'
+    )
+    monkeypatch.setenv("PATH", espeak_shim(tmp_path, body))
+    result = preview(Message.of(Speech("bonjour", language="fr")))
+    (segment,) = result.segments
+    assert segment.voice == "en+f3" and segment.duration > 0.2
+    assert segment.problem is not None
+    assert "'fr+f3'" in segment.problem and "the default voice (en+f3) speaks it" in segment.problem
+
+
+@needs_espeak
+@needs_extra
+def test_an_espeak_ng_that_fails_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from msgkit.cli import main
+    from msgkit.previewer import PreviewError
+
+    monkeypatch.setenv("PATH", espeak_shim(tmp_path, 'echo "broken" >&2; exit 3'))
+    with pytest.raises(PreviewError, match="espeak-ng failed with voice 'en\\+f3'"):
+        preview("Hello")
+    (tmp_path / "g.msg").write_text("Hello")
+    result = CliRunner().invoke(main, ["preview", str(tmp_path / "g.msg")])
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
+    assert "espeak-ng failed" in result.stderr and not (tmp_path / "g.wav").exists()
+
+
+@needs_extra
+@pytest.mark.parametrize("rate", [4_000_000_000, 2**31 - 1])
+def test_a_recording_with_an_impossible_sample_rate_is_a_gap(rate: int) -> None:
+    import struct
+
+    from msgkit.previewer.fetching import Download
+    from msgkit.previewer.render import _recording
+
+    data = b"\x01\x00" * 1000
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2 & 0xFFFFFFFF, 2, 16)
+    wav = (
+        b"RIFF"
+        + struct.pack("<I", 36 + len(data))
+        + b"WAVEfmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
+    url = "https://example.com/odd.wav"
+    found: dict[str, float] = {}
+    samples, segment = _recording(url, True, {url: Download(url, wav)}, {}, found, 600)
+    assert segment.duration == 0.0 and len(samples) == GAP_SECONDS * 8000  # placed later
+    assert segment.problem is not None and "gap stands in" in segment.problem
+    assert "BytesIO" not in segment.problem and found == {}

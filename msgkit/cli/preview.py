@@ -82,7 +82,12 @@ def preview(
     otherwise. Exit status: 0 written, 1 the message has errors that stop it parsing (nothing
     is written), 2 usage error, or espeak-ng or the preview extra is missing.
     """
-    from ..previewer import EspeakNotFoundError, InvalidMessageError, MissingExtraError
+    from ..previewer import (
+        EspeakNotFoundError,
+        InvalidMessageError,
+        MissingExtraError,
+        PreviewError,
+    )
     from ..previewer import preview as render_preview
     from ..settings import SettingsError, load_settings
 
@@ -107,7 +112,8 @@ def preview(
         )
     except InvalidMessageError:
         _refuse(document, config, output_format)
-    except (EspeakNotFoundError, MissingExtraError) as error:
+    except (EspeakNotFoundError, MissingExtraError, PreviewError) as error:
+        # What is missing or broken is this machine's, not the message's: a usage-class error.
         click.echo(f"msgkit: error: {error}", err=True)
         raise SystemExit(2) from None
 

@@ -97,9 +97,15 @@ def decode(data: bytes, kind: str, max_seconds: float) -> Decoded:
                 blocks.append(block.mean(axis=1, dtype=np.float32))
                 read += len(block)
     except (RuntimeError, ValueError, TypeError, EOFError) as error:  # LibsndfileError is one
-        raise PreviewError(f"cannot decode it: {error}") from None
+        # libsndfile's own words, without soundfile's "Error opening <the BytesIO object>".
+        said = getattr(error, "error_string", None) or str(error)
+        raise PreviewError(f"cannot decode it: {said}") from None
     samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     cut = len(samples) > limit
     if cut:
         samples = samples[:limit]
-    return Decoded(resample(samples, rate), len(samples) / rate, cut)
+    try:
+        resampled = resample(samples, rate)
+    except (RuntimeError, ValueError, MemoryError) as error:  # a sample rate no one records at
+        raise PreviewError(f"cannot resample it from {rate} Hz: {error}") from None
+    return Decoded(resampled, len(samples) / rate, cut)

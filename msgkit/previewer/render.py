@@ -229,6 +229,7 @@ def _speech(
     program: str, part: Text | Speech, available: frozenset[str], max_seconds: float
 ) -> tuple[Samples, PreviewSegment]:
     from .audio import pcm16, resample
+    from .errors import PreviewError
     from .espeak import synthesise
     from .rates import rate_for
     from .voices import choose_voice
@@ -238,12 +239,20 @@ def _speech(
     choice = choose_voice(language, gender, available)
     # espeak-ng's output is held in memory: give it no more text than the preview has room for.
     room = int(max_seconds * rate_for(language).characters_per_second * 1.2) + 100
-    said = synthesise(program, choice.voice, part.text[:room])
+    voice, problem = choice.voice, choice.problem
+    try:
+        said = synthesise(program, voice, part.text[:room])
+    except PreviewError as error:
+        fallback = choose_voice(None, None, available).voice
+        if voice == fallback:
+            raise
+        # A voice espeak-ng lists but cannot load (a broken or partial install).
+        said = synthesise(program, fallback, part.text[:room])
+        problem = f"{error}; the default voice ({fallback}) speaks it"
+        voice = fallback
     samples = resample(pcm16(said.pcm), said.rate)
     kind: Kind = "speech" if isinstance(part, Speech) else "text"
-    segment = PreviewSegment(
-        kind, 0.0, 0.0, text=part.text, voice=choice.voice, problem=choice.problem
-    )
+    segment = PreviewSegment(kind, 0.0, 0.0, text=part.text, voice=voice, problem=problem)
     if len(part.text) > room:
         segment = _with_problem(segment, f"only its first {room} characters are spoken")
     return samples, segment
