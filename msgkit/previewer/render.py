@@ -18,6 +18,7 @@ from .errors import InvalidMessageError
 if TYPE_CHECKING:
     from ..checks.sniff import AudioFacts
     from .audio import Samples
+    from .fetching import Download
 
 __all__ = ["GAP_SECONDS", "MAX_RECORDING_SECONDS", "Preview", "PreviewSegment", "preview"]
 
@@ -211,16 +212,14 @@ def preview(
     return Preview(tuple(timeline), _wav(rendered, phone), phone)
 
 
-def _downloads(urls: Sequence[str], options: OnlineOptions) -> dict[str, Any]:
+def _downloads(urls: Sequence[str], options: OnlineOptions) -> dict[str, Download]:
     from ..checks.offline import url_problem
     from ..schemas import limits
     from .fetching import Download, download_all
 
     schemes = limits().audio_schemes
     refused = {u: url_problem(u, schemes) for u in urls}
-    found: dict[str, Any] = {
-        u: Download(u, problem=f"not fetched: {why}") for u, why in refused.items() if why
-    }
+    found = {u: Download(u, problem=f"not fetched: {why}") for u, why in refused.items() if why}
     found.update(download_all([u for u in urls if not refused[u]], options))
     return found
 
@@ -261,7 +260,7 @@ def _speech(
 def _recording(
     url: str,
     online: bool,
-    downloads: dict[str, Any],
+    downloads: dict[str, Download],
     known: dict[str, float],
     found: dict[str, float],
     max_seconds: float,
