@@ -97,8 +97,9 @@ def decode(data: bytes, kind: str, max_seconds: float) -> Decoded:
                 blocks.append(block.mean(axis=1, dtype=np.float32))
                 read += len(block)
     except (RuntimeError, ValueError, TypeError, EOFError) as error:  # LibsndfileError is one
-        # libsndfile's own words, without soundfile's "Error opening <the BytesIO object>".
-        said = getattr(error, "error_string", None) or str(error)
+        said = str(error)
+        if said.startswith("Error opening <"):  # soundfile names the BytesIO object: drop it
+            said = said.split(">: ", 1)[-1]
         raise PreviewError(f"cannot decode it: {said}") from None
     samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     cut = len(samples) > limit
