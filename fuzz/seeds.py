@@ -132,6 +132,19 @@ def reporter_seeds() -> list[bytes]:
     return [bytes([fmt, 0, 0, 2]) + one + one for fmt in range(5)]
 
 
+def request_seeds() -> list[bytes]:
+    """Parameters of a request: the first byte picks the block (see targets.request_target)."""
+    bodies = [
+        b'{"msg": "Hello &amp; welcome", "tag": "t-1", "notify_url": "https://example.com/n"}',
+        b'{"dest": "+6511111111", "caller_id": "+6522222222", "max_duration": 60}',
+        b'{"msg": "<speech language=\\"en\\">Press 1</speech>", "max_digits": "1",'
+        b' "timeout": 5, "attempts": 3, "on_failure": "hangup"}',
+        b"msg=Hi&tag=x&max_digits=0&timeout=-1&force=yes",
+        b"dest=%2B6511111111&session=S-1&unknown=1",
+    ]
+    return [bytes([block]) + body for block in range(8) for body in bodies]
+
+
 def all_seeds() -> dict[str, list[bytes]]:
     markup, documents = markup_seeds(), {"msg": None, "json": json_seeds(), "yaml": yaml_seeds()}
     documents["msg"] = markup
@@ -147,6 +160,8 @@ def all_seeds() -> dict[str, list[bytes]]:
         "sniff": audio_seeds(),
         "notification-fields": buffers(),
         "reporters": reporter_seeds(),
+        "request": request_seeds(),
+        "server": fix,  # the same layout: a byte for the kind of file, then the file
     }
 
 

@@ -472,6 +472,102 @@ def _notification_fields_test() -> Any:
     return test
 
 
+# --- faces that are landing: the request validator and the language server --------------------
+
+
+def _request_params(text: str) -> dict[str, object]:
+    """A request's parameters: a JSON object (its strings and numbers), or form pairs."""
+    from urllib.parse import parse_qsl
+
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            return {
+                str(k): v
+                for k, v in data.items()
+                if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+            }
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def request_target(data: bytes) -> None:
+    """``validate_request(block, params)`` (the first byte picks the block; the rest is a JSON
+    object or a form body of parameters): a Report, never an exception; every diagnostic a
+    known code."""
+    from msgkit import CODES, Report  # noqa: I001 (sorted once these modules land)
+    from msgkit.blocks import block_names
+    from msgkit.validation import validate_request
+
+    if not data:
+        return
+    names = block_names()
+    report = validate_request(names[data[0] % len(names)], _request_params(text_of(data[1:])))
+    check(isinstance(report, Report), f"validate_request() returned {type(report).__name__}")
+    for d in report.diagnostics:
+        check(d.code in CODES, f"unknown code {d.code!r}")
+
+
+_SERVER_DIR: str | None = None
+_ENCODINGS = ("utf-16", "utf-8", "utf-32")
+
+
+def server_target(data: bytes) -> None:
+    """What the language server does with a buffer (the first byte picks the kind of file, an
+    offset and the position encoding; the rest is the text, lone surrogates and all, as a JSON
+    string may carry them): ``analyze`` places every problem inside the text, ``quick_fixes``
+    and ``fix_all`` never raise and a second fix-all changes nothing, completion answers at any
+    offset, and every offset survives a round trip through an LSP position."""
+    import tempfile
+
+    from msgkit.server.analysis import analyze, fix_all, quick_fixes
+    from msgkit.server.complete import suggest
+    from msgkit.server.positions import LineIndex
+
+    global _SERVER_DIR
+    if _SERVER_DIR is None:  # no pyproject.toml above it: the defaults apply
+        _SERVER_DIR = tempfile.mkdtemp(prefix="msgkit-fuzz-")
+    if not data:
+        return
+    kind = _KINDS[data[0] % 3]
+    path = f"{_SERVER_DIR}/{_PATHS[kind]}"
+    text = text_of(data[1:])
+    analysis = analyze(text, kind, path)  # type: ignore[arg-type]
+    for p in analysis.problems:
+        if p.start is not None:
+            end = p.end if p.end is not None else p.start
+            check(0 <= p.start <= end <= len(text), f"{p.code} at {p.start}..{p.end}")
+    quick_fixes(text, kind, path, 0, len(text))  # type: ignore[arg-type]
+    fixed = fix_all(text, kind, path)  # type: ignore[arg-type]
+    if fixed is not None:
+        check(fix_all(fixed, kind, path) is None, "a second fix-all changes the buffer")  # type: ignore[arg-type]
+    at = (data[0] * 7919) % (len(text) + 1)
+    suggestions = suggest(kind, text[:at])  # type: ignore[arg-type]
+    check(isinstance(suggestions, list), "suggest() gave no list")
+    index = LineIndex(text)
+    encoding = _ENCODINGS[(data[0] >> 2) % 3]
+    line, character = index.position(at, encoding)  # type: ignore[arg-type]
+    back = index.offset(line, character, encoding)  # type: ignore[arg-type]
+    # An offset between '\r' and '\n' maps to the end of the line the pair ends.
+    check(back == at or text[back:at] == "\r", f"offset {at} comes back as {back}")
+
+
+def _available(module: str, name: str) -> bool:
+    """Whether msgkit has ``module`` defining ``name``, found without importing msgkit (which
+    ``python -m fuzz`` must import under coverage instrumentation, later)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("msgkit")  # a top-level spec: msgkit is not imported
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    base = Path(next(iter(spec.submodule_search_locations)))
+    source = base.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    return source.is_file() and f"def {name}(" in source.read_text(encoding="utf-8")
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 TARGETS: dict[str, Target] = {
@@ -503,3 +599,14 @@ TARGETS: dict[str, Target] = {
         ),
     )
 }
+
+# validate_request and the language server are fuzzed once they are part of msgkit (the checks
+# import msgkit, so ``python -m fuzz`` imports this module after instrumenting msgkit).
+if _available("msgkit.validation", "validate_request"):
+    TARGETS["request"] = Target(
+        "request", request_target, "validate_request(): a Report for any parameters", "json"
+    )
+if _available("msgkit.server.analysis", "analyze"):
+    TARGETS["server"] = Target(
+        "server", server_target, "the language server's analysis, fixes, completion, positions"
+    )
