@@ -19,7 +19,7 @@ from msgkit.lint import Checked, LintResult, lint_text
 from msgkit.reporters import FORMATS, report
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the fuzz package lives beside msgkit, not inside it
+sys.path.append(str(ROOT))  # the fuzz package lives beside msgkit, not inside it
 
 from fuzz.targets import TARGETS  # noqa: E402
 
