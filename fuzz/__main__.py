@@ -14,6 +14,7 @@ import hashlib
 import importlib
 import pkgutil
 import random
+import re
 import subprocess
 import sys
 import time
@@ -201,11 +202,20 @@ def _all(args: argparse.Namespace) -> int:
             command.append("--plain")
         if args.max_time is not None:
             command += ["--max-time", str(args.max_time)]
-        print(f"== {name}", flush=True)
         started = time.monotonic()
-        done = subprocess.run(command, cwd=HERE.parent, check=False)
+        done = subprocess.run(
+            command, cwd=HERE.parent, check=False, capture_output=True, text=True, errors="replace"
+        )
+        seconds = time.monotonic() - started
+        output = done.stdout + done.stderr
+        if done.returncode != 0:  # the whole story: the input, the traceback
+            print(output[-20000:], flush=True)
+        summary = [
+            line for line in output.splitlines() if re.match(r"#\d+\s+DONE|\w.*: \d+ runs", line)
+        ]
         print(
-            f"== {name}: exit {done.returncode} in {time.monotonic() - started:.1f} s", flush=True
+            f"{name}: exit {done.returncode} in {seconds:.1f} s {' '.join(summary[-1:])}",
+            flush=True,
         )
         if done.returncode != 0:
             failed.append(name)
