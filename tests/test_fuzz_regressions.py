@@ -72,6 +72,19 @@ def test_fixing_adjacent_ampersands_converges(kind: str, text: str, fixed: str) 
     assert not again.changed
 
 
+@pytest.mark.xfail(
+    reason="--fix makes one edit per string a round for at most 200 rounds: a string with more "
+    "stray '<' or '&' is left part-fixed, and a second --fix changes it again",
+    strict=False,
+)
+def test_fix_is_idempotent_past_the_round_limit() -> None:
+    text = "a < b " * 201
+    outcome = fix_document(read_text(text, "msg", "f.msg"), Config())
+    assert outcome.text == "a &lt; b " * 201
+    again = fix_document(read_text(outcome.text, "msg", "f.msg"), Config())
+    assert not again.changed
+
+
 # --- YAML: a scalar with an explicit tag that PyYAML cannot construct ------------------------
 
 
