@@ -17,6 +17,7 @@ from .schemas import schema, schema_names
 from .submit import check_submission, submit
 
 if TYPE_CHECKING:
+    from .blocks import BLOCKS, Block
     from .hookspecs import hookimpl
     from .lint import lint_text
     from .notifications import (
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 # Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean.
 _LAZY = {
+    "BLOCKS": "blocks",
+    "Block": "blocks",
     "ApiError": "transports.base",
     "MonitorRequest": "transports.base",
     "MonitorResult": "transports.base",
@@ -65,9 +68,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BLOCKS",
     "CODES",
     "ApiError",
     "Audio",
+    "Block",
     "Config",
     "Diagnostic",
     "Fix",
