@@ -705,4 +705,3 @@ def check_params(
                 hint="give a fully-qualified URL such as https://example.com/hoiio/notify",
             )
     return c.items
-
