@@ -60,7 +60,8 @@ class _Param:
     integer: bool
     check: Check
     expects: str
-    branches: tuple[tuple[str, str, Check], ...]  # (prefix, status, check) of prefixed branches
+    # Branches of an anyOf chosen by a prefix (transfer's room:), with their own status.
+    branches: tuple[tuple[str, str, Check, str], ...]  # (prefix, status, check, expects)
 
 
 def _resolve(data: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +108,8 @@ def _params(name: str) -> dict[str, _Param]:
             target = _resolve(data, branch)
             if "x-prefix" in target:
                 check = compile_schema(f"{name}-request", f"/properties/{key}/anyOf/{index}")
-                branches.append((target["x-prefix"], target["x-status"], check))
+                expects = describe(data, target)
+                branches.append((target["x-prefix"], target["x-status"], check, expects))
         found[key] = _Param(
             name=key,
             # monitor-request predates x-status; its only own parameter is session.
@@ -148,9 +150,8 @@ def unknown_params(row: Block, names: list[str]) -> list[Diagnostic]:
         if close:
             hint = f"did you mean {close[0]!r}?"
         elif takers:
-            hint = f"{name} is a parameter of {', '.join(takers)}; {row.name} takes " + ", ".join(
-                allowed
-            )
+            hint = f"{name} is a parameter of {', '.join(takers)} (name the block: block: "
+            hint += f"{takers[0]}); {row.name} takes {', '.join(allowed)}"
         else:
             hint = f"{row.name} takes " + ", ".join(allowed)
         out.append(
@@ -211,17 +212,17 @@ def check_request(
         value = normalize(row, key, raw)
         if param.check(value):
             continue
-        status = param.status
-        for prefix, branch_status, branch_check in param.branches:
+        status, expects = param.status, param.expects
+        for prefix, branch_status, branch_check, branch_expects in param.branches:
             if isinstance(value, str) and value.startswith(prefix) and not branch_check(value):
-                status = branch_status
+                status, expects = branch_status, branch_expects
         items.append(
             Diagnostic(
                 status,
                 _E,
-                f"{key} is {_text(raw)}; it must be {param.expects}",
+                f"{key} is {_text(raw)}; it must be {expects}",
                 field=key,
-                hint=f"give {key} as {param.expects}",
+                hint=f"give {key} as {expects}",
             )
         )
     shared = {k: params.get(k) for k in _SHARED if k in row.params}
