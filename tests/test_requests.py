@@ -393,3 +393,18 @@ def test_cli_block_as_a_real_subprocess(httpserver: HTTPServer, gather_file: Pat
     assert TOKEN not in done.stdout + done.stderr
     form = parse_qs(httpserver.log[0][0].get_data(as_text=True))
     assert form["msg"] == ["Goodbye."] and form["session"] == ["S-2"]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "error_dest_invalid",
+        "error_invalid_timeout",
+        "error_invalid_room",
+        "error_on_failure_invalid",
+    ],
+)
+def test_block_parameter_statuses_are_parameter_errors(status: str) -> None:
+    from msgkit.transports.base import ParameterError, error_class
+
+    assert error_class(status) is ParameterError
