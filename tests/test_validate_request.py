@@ -275,3 +275,34 @@ def test_explain_knows_every_new_code(code: str) -> None:
     result = CliRunner().invoke(main, ["explain", code])
     assert result.exit_code == 0
     assert result.output.startswith(f"# {code}")
+
+
+def test_online_checks_the_msgs_recordings(httpserver: Any) -> None:
+    """online=True runs the same online checks validate runs: a recording that is not there
+    is the provider's error_msg_download_failed, before anything is sent."""
+    from msgkit import OnlineOptions
+
+    httpserver.expect_request("/missing.mp3").respond_with_data("no", status=404)
+    params = {**VALID["play"], "msg": f"<url>{httpserver.url_for('/missing.mp3')}</url>"}
+    options = OnlineOptions(allow_private=True, use_cache=False, timeout=2.0)
+    assert validate_request("play", params).ok  # offline, the URL is fine
+    report = validate_request("play", params, online=True, online_options=options)
+    assert "error_msg_download_failed" in report.codes
+
+
+def test_plugin_checks_run_on_the_msg(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msgkit import Diagnostic, Severity, validation
+
+    seen: list[str] = []
+
+    def fake_checks() -> tuple[object, ...]:
+        return (object(),)
+
+    def fake_run(message: object, config: object) -> list[Diagnostic]:
+        seen.append(str(message))
+        return [Diagnostic("warning_msg_empty", Severity.WARNING, "plugin says so")]
+
+    monkeypatch.setattr(validation, "_plugin_checks", fake_checks)
+    monkeypatch.setattr("msgkit.plugins.run_plugin_checks", fake_run)
+    report = validate_request("play", VALID["play"])
+    assert report.codes == ("warning_msg_empty",) and len(seen) == 1
