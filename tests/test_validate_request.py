@@ -306,3 +306,31 @@ def test_plugin_checks_run_on_the_msg(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("msgkit.plugins.run_plugin_checks", fake_run)
     report = validate_request("play", VALID["play"])
     assert report.codes == ("warning_msg_empty",) and len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("max_digits", "error_invalid_max_digits"),
+        ("session", "error_invalid_session"),
+        ("tag", "error_malformed_params"),
+        ("msg", "error_malformed_params"),
+        ("notify_url", "error_malformed_params"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value", [10**5000, ["x"], {"x": 1}, True, 2.5], ids=["huge", "list", "dict", "bool", "float"]
+)
+def test_values_of_the_wrong_kind_are_diagnostics(key: str, code: str, value: object) -> None:
+    """Never a traceback: not for a list, nor for an integer too large for Python to print."""
+    params = {**VALID["gather"], key: value}
+    report = validate_request("gather", params)
+    assert code in report.codes, report.codes
+    assert all(len(d.message) < 200 for d in report)
+
+
+def test_request_refuses_an_integer_too_large_to_print() -> None:
+    from msgkit.transports.base import RequestError
+
+    with pytest.raises(RequestError, match="max_digits"):
+        msgkit.request("gather", app_id="a", access_token="t", session="S", max_digits=10**5000)
