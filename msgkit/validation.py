@@ -67,6 +67,8 @@ def validate(
         )
     c = _Collector(config, None)
     check_msg(markup, config, c)
+    if config.max_prompt_seconds is not None:
+        _prompt_length(markup, config, c.items)
     if tag is not None or notify_url is not None or monitor_notify_url is not None:
         check_params(
             tag=tag,
@@ -119,6 +121,8 @@ def _request_report(
     items = check_request(row, params, config, supplied=supplied)
     markup = params.get("msg") if row.takes_msg else None
     text = markup if isinstance(markup, str) else None
+    if text is not None and config.max_prompt_seconds is not None:
+        _prompt_length(text, config, items)
     if online:
         notify_url = params.get("notify_url")
         monitor_notify_url = params.get("monitor_notify_url")
@@ -135,6 +139,14 @@ def _request_report(
         if plugin_checks():
             _run_plugin_checks(text, config, items)
     return Report.of(items, strict=config.strict)
+
+
+def _prompt_length(markup: str, config: Config, items: list[Diagnostic]) -> None:
+    from .previewer.estimate import prompt_length  # pure Python, loaded only when asked
+
+    found = prompt_length(markup, config)
+    if found is not None:
+        items.append(found)
 
 
 def _online(
