@@ -33,6 +33,7 @@ DOCUMENT_PARAMS = (
     "on_failure",
     "force",
 )
+_NUMERIC = frozenset({"max_duration", "max_digits", "timeout", "attempts"})
 # A message document never holds a session: it is given when sending (msgkit submit --session).
 _AT_SEND = frozenset({"session"})
 
@@ -213,14 +214,18 @@ def document_request(
     if named is not None and not (isinstance(named, str) and named in _block_names()):
         return None  # the document's schema check reports it
     name = named if isinstance(named, str) else "monitor"
+    # A value of the wrong type is the document schema's to report (with "put it in quotes"
+    # for a YAML number that lost its +), not a second time here.
     params: dict[str, object] = {
         k: v
         for k in DOCUMENT_PARAMS
-        if (v := data.get(k)) is not None and isinstance(v, (str, int)) and not isinstance(v, bool)
+        if isinstance(v := data.get(k), str)
+        or (k in _NUMERIC and isinstance(v, int) and not isinstance(v, bool))
     }
     if markup is not None:
         params["msg"] = markup
-    return name, _request_report(name, params, config, supplied=_AT_SEND)
+    mistyped = frozenset(k for k in DOCUMENT_PARAMS if k in data and k not in params)
+    return name, _request_report(name, params, config, supplied=_AT_SEND | mistyped)
 
 
 def _block_names() -> tuple[str, ...]:

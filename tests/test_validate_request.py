@@ -334,3 +334,11 @@ def test_request_refuses_an_integer_too_large_to_print() -> None:
 
     with pytest.raises(RequestError, match="max_digits"):
         msgkit.request("gather", app_id="a", access_token="t", session="S", max_digits=10**5000)
+
+
+def test_a_yaml_number_for_dest_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "call.msg.yaml").write_text("block: dial\nmsg: Hello.\ndest: +6591234567\n")
+    codes = _codes(_lint(tmp_path, "call.msg.yaml").output)
+    assert codes == {"call.msg.yaml": [("error_document_invalid", 3)]}
+    result = _lint(tmp_path, "call.msg.yaml")
+    assert "put it in quotes" in result.output
