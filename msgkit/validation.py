@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .blocks import Block, block
+from .blocks import Block
+from .blocks import block as _block_named
 from .checks.offline import _Collector, check_msg, check_params
 from .checks.options import OnlineOptions
 from .config import Config
@@ -87,14 +88,14 @@ def validate(
 
 
 def validate_request(
-    block_name: str | Block,
+    block: str | Block,
     params: Mapping[str, object],
     *,
     config: Config | None = None,
     online: bool = False,
     online_options: OnlineOptions | None = None,
 ) -> Report:
-    """Check every parameter of a request for ``block_name`` as the provider would.
+    """Check every parameter of a request of ``block`` as the provider would.
 
     ``params`` are the request's parameters but the credentials (which :func:`msgkit.request`
     takes): values as on the wire (strings) or as numbers. The ``msg`` goes through the same
@@ -103,7 +104,7 @@ def validate_request(
     ``error_dest_param_missing``, ...). A parameter the block does not take is
     ``error_unknown_param``. An unknown block name raises ``ValueError`` listing the blocks.
     """
-    return _request_report(block_name, params, config, online, online_options)
+    return _request_report(block, params, config, online, online_options)
 
 
 def _request_report(
@@ -116,7 +117,7 @@ def _request_report(
 ) -> Report:
     from .checks.request import check_request
 
-    row = block(block_name)
+    row = _block_named(block_name)
     if config is None:
         config = _DEFAULT
     items = check_request(row, params, config, supplied=supplied)

@@ -357,3 +357,8 @@ def test_linting_block_documents_stays_lean(documents: Path) -> None:
         [sys.executable, "-c", code], cwd=documents, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_issue_signature() -> None:
+    report = validate_request(block="play", params={"session": "S", "msg": "Hi."}, config=None)
+    assert report.ok
