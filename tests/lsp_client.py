@@ -89,7 +89,7 @@ class Session:
     def change(self, address: str, version: int, *changes: Any) -> None:
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(address, version), list(changes)
+                types.VersionedTextDocumentIdentifier(uri=address, version=version), list(changes)
             )
         )
 

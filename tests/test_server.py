@@ -7,16 +7,19 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from click.testing import CliRunner
 
 pytest.importorskip("pygls")
-from lsp_client import ROOT, Session, msgkit_position
+from lsp_client import ROOT, SERVER, Session, msgkit_position, uri
 from lsprotocol import types
 
+from msgkit.cli import main
 from msgkit.diagnostics import DOCS_URL
 
 T = TypeVar("T")
@@ -178,3 +181,485 @@ def test_utf8_and_utf32_positions_when_negotiated(project: Path) -> None:
         found = run(scenario, encodings=[encoding])
         (xml,) = [d for d in found if d.code == "error_msg_invalid_xml"]
         assert xml.range.start == types.Position(0, column), encoding
+
+
+# --- changes, closing ----------------------------------------------------------------------
+
+
+def test_incremental_changes_are_applied_where_the_editor_means(tmp_path: Path) -> None:
+    # U+2028 and U+2029 are not line breaks to the protocol (nor to msgkit), though they are
+    # to str.splitlines; an astral character is two UTF-16 units. The edit replaces the '&' on
+    # the second line.
+    text = "a\u2028b \U0001f600 \u2029 ok\nsecond \U0001f600 & line\n"
+    path = tmp_path / "m.msg"
+    path.write_text(text, encoding="utf-8")
+    fixed = text.replace("& line", "and line")
+
+    async def scenario(s: Session) -> tuple[list[types.Diagnostic], list[types.Diagnostic]]:
+        address = s.open(path)
+        first = await s.diagnostics(address, 1)
+        s.change(
+            address,
+            2,
+            types.TextDocumentContentChangePartial(
+                range=types.Range(types.Position(1, 10), types.Position(1, 11)), text="and"
+            ),
+        )
+        return first, await s.diagnostics(address, 2)
+
+    first, second = run(scenario)
+    assert_same(text, first, lint_json(tmp_path, path))
+    path.write_text(fixed, encoding="utf-8")
+    assert_same(fixed, second, lint_json(tmp_path, path))
+    assert any(d.code == "error_msg_invalid_xml" for d in first)
+    assert not any(d.code == "error_msg_invalid_xml" for d in second)
+
+
+def test_full_text_changes_and_closing_clears(tmp_path: Path) -> None:
+    path = tmp_path / "m.msg.json"
+    path.write_text('{"msg": "a & b"}\n', encoding="utf-8")
+
+    async def scenario(s: Session) -> list[Any]:
+        address = s.open(path)
+        first = await s.diagnostics(address, 1)
+        s.change(address, 2, types.TextDocumentContentChangeWholeDocument(text='{"msg": "ok"}'))
+        second = await s.diagnostics(address, 2)
+        count = len(s.published)
+        s.close(address)
+        cleared = await s.wait_published(address, None, after=count)
+        return [first, second, cleared]
+
+    first, second, cleared = run(scenario)
+    assert [d.code for d in first] == ["error_msg_invalid_xml"]
+    assert second == []
+    assert list(cleared.diagnostics) == [] and cleared.version is None
+
+
+def test_documents_are_chosen_by_file_name_not_language_id(tmp_path: Path) -> None:
+    other = tmp_path / "notes.json"
+    other.write_text('{"msg": "a & b"}', encoding="utf-8")
+    ours = tmp_path / "m.msg.yml"
+    ours.write_text("msg: a & b\n", encoding="utf-8")
+
+    async def scenario(s: Session) -> list[Any]:
+        s.open(other)
+        found = await s.diagnostics(s.open(ours), 1)
+        return [found, [p.uri for _, p in s.published]]
+
+    found, uris = run(scenario)
+    assert [d.code for d in found] == ["error_msg_invalid_xml"]
+    assert uris == [uri(ours)]
+
+
+# --- code actions ----------------------------------------------------------------------------
+
+FIXABLE = '<speech language="EN" gender="Male">hi & bye</speech>\n'
+
+
+def _apply(text: str, edit: types.TextEdit) -> str:
+    lines = text.splitlines(keepends=True)  # the test texts have \n breaks only
+
+    def offset(p: types.Position) -> int:
+        return sum(len(x) for x in lines[: p.line]) + p.character  # ASCII: units = chars
+
+    return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+
+
+def test_code_actions_quick_fixes_and_fix_all(tmp_path: Path) -> None:
+    path = tmp_path / "m.msg"
+    path.write_text(FIXABLE, encoding="utf-8")
+
+    async def scenario(s: Session) -> list[Any]:
+        address = s.open(path)
+        found = await s.diagnostics(address, 1)
+        whole = types.Range(types.Position(0, 0), types.Position(1, 0))
+        every = await s.client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(address), whole, types.CodeActionContext(found)
+            )
+        )
+        only = await s.client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(address),
+                whole,
+                types.CodeActionContext(found, only=["source.fixAll"]),
+            )
+        )
+        return [found, every, only]
+
+    found, every, only = run(scenario)
+    quick = [a for a in every if a.kind == types.CodeActionKind.QuickFix]
+    fix_all = [a for a in every if a.kind == "source.fixAll.msgkit"]
+    assert len(fix_all) == 1 and fix_all[0].title == "Fix all msgkit problems"
+    assert [a.kind for a in only] == ["source.fixAll.msgkit"]
+    # one quick fix per fixable diagnostic, attached to it
+    fixable = [d for d in found if d.data and d.data.get("fix")]
+    assert len(quick) == len(fixable) >= 1
+    for action in quick:
+        (diagnostic,) = action.diagnostics
+        assert diagnostic in found
+        (edit,) = action.edit.changes[uri(path)]
+        after = _apply(FIXABLE, edit)
+        assert after != FIXABLE
+    # fix-all is exactly what `msgkit lint --fix` writes
+    (edit,) = fix_all[0].edit.changes[uri(path)]
+    lint_json(tmp_path, path, extra=("--fix",))
+    assert _apply(FIXABLE, edit) == path.read_text(encoding="utf-8")
+
+
+# --- hover -----------------------------------------------------------------------------------
+
+
+def test_hover_explains_codes_languages_and_recordings(tmp_path: Path) -> None:
+    from msgkit.checks.cache import Cache, Entry
+    from msgkit.checks.online import _fingerprint
+    from msgkit.checks.options import OnlineOptions
+    from msgkit.diagnostics import Diagnostic, Severity
+
+    cache = tmp_path / "cache"
+    url = "https://example.com/hold.wav"
+    with Cache.open(cache) as handle:
+        handle.put_many(
+            {
+                ("audio", url, _fingerprint(OnlineOptions(cache_dir=str(cache)))): Entry(
+                    time.time() - 7200,
+                    (
+                        Diagnostic(
+                            "warning_msg_audio_not_8khz_mono", Severity.WARNING, "44100 Hz stereo"
+                        ),
+                    ),
+                    etag='"v1"',
+                )
+            }
+        )
+    text = f'<speech language="zh-HK">hi & bye</speech><url>{url}</url>\n'
+    path = tmp_path / "m.msg"
+    path.write_text(text, encoding="utf-8")
+
+    async def scenario(s: Session) -> list[Any]:
+        address = s.open(path)
+        await s.diagnostics(address, 1)
+        out = []
+        for column in (text.index("&"), text.index("zh-HK") + 2, text.index(url) + 3, 1):
+            out.append(
+                await s.client.text_document_hover_async(
+                    types.HoverParams(
+                        types.TextDocumentIdentifier(address), types.Position(0, column)
+                    )
+                )
+            )
+        return out
+
+    on_code, on_language, on_url, nothing = run(scenario, options={"cacheDir": str(cache)})
+    explained = CliRunner().invoke(main, ["explain", "error_msg_invalid_xml"]).output.strip()
+    assert on_code.contents.kind == types.MarkupKind.Markdown
+    assert on_code.contents.value == explained
+    assert "Cantonese (Hong Kong)" in on_language.contents.value
+    assert "female" in on_language.contents.value and "male" in on_language.contents.value
+    value = on_url.contents.value
+    assert "2 hours ago" in value and "warning_msg_audio_not_8khz_mono" in value and '"v1"' in value
+    assert nothing is None
+
+
+# --- completion ------------------------------------------------------------------------------
+
+COMPLETIONS = [
+    ("m.msg", "<sp", ["speech", "url"]),
+    ("m.msg", "</", ["speech", "url"]),
+    ("m.msg", "<speech ", ["language", "gender"]),
+    ("m.msg", '<speech language="', ["en", "zh-HK"]),
+    ("m.msg", "<speech gender='", ["female", "male"]),
+    ("m.msg.json", '{"msg": "<speech language=\\"', ["en", "zh-HK"]),
+    ("m.msg.json", '{"', ["msg", "segments", "tag", "notify_url", "monitor_notify_url"]),
+    ("m.msg.json", '{"segments": [{"', ["say", "language", "gender", "text", "play"]),
+    ("m.msg.yaml", "", ["msg", "segments", "tag", "notify_url", "monitor_notify_url"]),
+    ("m.msg.yaml", "segments:\n  - ", ["say", "language", "gender", "text", "play"]),
+    ("m.msg.yaml", "segments:\n  - say: hi\n    gender: ", ["female", "male"]),
+]
+
+
+def test_completion(tmp_path: Path) -> None:
+    async def scenario(s: Session) -> list[list[str]]:
+        out = []
+        for n, (name, before, _) in enumerate(COMPLETIONS):
+            path = tmp_path / str(n) / name
+            path.parent.mkdir()
+            address = s.open(path, before)
+            lines = before.split("\n")
+            result = await s.client.text_document_completion_async(
+                types.CompletionParams(
+                    types.TextDocumentIdentifier(address),
+                    types.Position(len(lines) - 1, len(lines[-1])),
+                )
+            )
+            items = result.items if isinstance(result, types.CompletionList) else result
+            out.append(sorted(i.label for i in items))
+        return out
+
+    for got, (name, before, want) in zip(run(scenario), COMPLETIONS, strict=True):
+        assert got == sorted(want), (name, before)
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+HOSTILE = {
+    "lt.msg": "<" * 1_000_000,
+    "amp.msg": "&" * 1_000_000,
+    "deep.msg.json": "[" * 1_000_000,
+    "deep.msg.yaml": "- " * 500_000,
+    "nul.msg": "a\x00" * 500_000,
+    "astral.msg": "\U0001f600" * 250_000,
+    "big.msg": "x" * 1_200_000,
+}
+
+
+def test_a_hostile_megabyte_is_answered_within_a_second(tmp_path: Path) -> None:
+    async def scenario(s: Session) -> dict[str, float]:
+        warm = tmp_path / "warm.msg"
+        await s.diagnostics(s.open(warm, "hi"), 1)  # the worker has started
+        took = {}
+        for name, text in HOSTILE.items():
+            start = time.perf_counter()
+            await s.diagnostics(s.open(tmp_path / name, text), 1, timeout=30)
+            took[name] = time.perf_counter() - start
+        return took
+
+    took = run(scenario)
+    slow = {name: round(seconds, 3) for name, seconds in took.items() if seconds > 1.0}
+    assert not slow
+
+
+def test_a_later_edit_supersedes_a_slow_check(tmp_path: Path) -> None:
+    slow = "segments:\n" + "- say: hi\n  language: xx\n" * 30000  # slow to place findings in
+    path = tmp_path / "m.msg.yaml"
+
+    async def scenario(s: Session) -> tuple[float, list[int | None]]:
+        await s.diagnostics(s.open(tmp_path / "warm.msg", "hi"), 1)
+        address = s.open(path, slow)
+        await asyncio.sleep(0.3)  # the check of version 1 is under way
+        start = time.perf_counter()
+        s.change(address, 2, types.TextDocumentContentChangeWholeDocument(text="msg: a & b\n"))
+        found = await s.diagnostics(address, 2, timeout=30)
+        took = time.perf_counter() - start
+        assert [d.code for d in found] == ["error_msg_invalid_xml"]
+        await asyncio.sleep(0.5)
+        return took, [p.version for _, p in s.published if p.uri == address]
+
+    took, versions = run(scenario)
+    assert took < 1.0
+    assert versions == [2]  # version 1's findings never arrive after version 2's
+
+
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+
+
+class Raw:
+    """The server over raw stdio, for messages no well-behaved client sends."""
+
+    def __init__(self, cwd: Path) -> None:
+        import queue
+        import threading
+
+        self.process = subprocess.Popen(
+            SERVER,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
+        self.answers: queue.Queue[Any] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.process.stdout
+        assert out is not None
+        while True:
+            header = out.readline()
+            if not header:
+                self.answers.put(None)
+                return
+            length = int(header.split(b":")[1])
+            while out.readline().strip():
+                pass
+            self.answers.put(json.loads(out.read(length)))
+
+    def send(self, message: Any) -> None:
+        body = message if isinstance(message, bytes) else json.dumps(message).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def answer(self) -> Any:
+        while True:
+            message = self.answers.get(timeout=20)
+            if message is None or "method" not in message:  # skip notifications
+                return message
+
+
+def test_malformed_messages_get_json_rpc_errors(tmp_path: Path) -> None:
+    raw = Raw(tmp_path)
+    try:
+        raw.send(INITIALIZE)
+        assert raw.answer()["id"] == 1
+        raw.send(b"{not json")
+        assert raw.answer() == {"jsonrpc": "2.0", "error": {"code": -32700, "message": ANY}}
+        raw.send(b"\xff\xfe not even UTF-8")
+        assert raw.answer()["error"]["code"] == -32700
+        raw.send({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"x": 1}})
+        answer = raw.answer()
+        assert (answer["id"], answer["error"]["code"]) == (2, -32602)
+        raw.send([1, 2])
+        assert raw.answer()["error"]["code"] == -32600
+        raw.send({"id": 3, "method": "shutdown"})  # no "jsonrpc": "2.0"
+        answer = raw.answer()
+        assert (answer["id"], answer["error"]["code"]) == (3, -32600)
+        raw.send({"jsonrpc": "2.0", "id": 4, "method": "msgkit/nothing", "params": {}})
+        answer = raw.answer()
+        assert (answer["id"], answer["error"]["code"]) == (4, -32601)
+        # still answering, and what it says is right
+        raw.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didOpen",
+                "params": {
+                    "textDocument": {
+                        "uri": uri(tmp_path / "m.msg"),
+                        "languageId": "xml",
+                        "version": 1,
+                        "text": "a & b",
+                    }
+                },
+            }
+        )
+        raw.send({"jsonrpc": "2.0", "id": 5, "method": "shutdown"})
+        assert raw.answer() == {"jsonrpc": "2.0", "id": 5, "result": None}
+        raw.send({"jsonrpc": "2.0", "method": "exit"})
+        assert raw.process.wait(timeout=20) == 0
+        assert raw.process.stderr is not None
+        assert b"Traceback" not in raw.process.stderr.read()
+    finally:
+        raw.process.kill()
+
+
+class _Any:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+ANY = _Any()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("how", ["exit", "exit-without-shutdown", "stdin-closed"])
+def test_the_server_and_its_workers_end(tmp_path: Path, how: str) -> None:
+    raw = Raw(tmp_path)
+    try:
+        raw.send(INITIALIZE)
+        raw.answer()
+        address = uri(tmp_path / "m.msg")
+        item = {"uri": address, "languageId": "x", "version": 1, "text": "a & b"}
+        raw.send(
+            {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}}
+        )
+        while raw.answers.get(timeout=20).get("method") != "textDocument/publishDiagnostics":
+            pass
+        workers = _children(raw.process.pid)
+        assert workers  # the worker and its spare
+        assert raw.process.stdin is not None
+        if how == "exit":
+            raw.send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+            raw.answer()
+            raw.send({"jsonrpc": "2.0", "method": "exit"})
+        elif how == "exit-without-shutdown":
+            raw.send({"jsonrpc": "2.0", "method": "exit"})
+        else:
+            raw.process.stdin.close()
+        code = raw.process.wait(timeout=20)
+        assert code == (1 if how == "exit-without-shutdown" else 0)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        raw.process.kill()
+
+
+# --- online checks ---------------------------------------------------------------------------
+
+
+def test_online_checks_are_opt_in_and_merged_when_they_arrive(tmp_path: Path, httpserver) -> None:
+    httpserver.expect_request("/missing.wav").respond_with_data("no", status=404)
+    url = httpserver.url_for("/missing.wav")
+    text = f'<url>{url}</url><speech language="fr">salut</speech>\n'  # offline: a warning
+    path = tmp_path / "m.msg"
+    path.write_text(text, encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    async def offline(s: Session) -> list[types.Diagnostic]:
+        found = await s.diagnostics(s.open(path), 1)
+        await asyncio.sleep(1.0)
+        assert len([p for _, p in s.published if p.uri == uri(path)]) == 1
+        return found
+
+    async def online(s: Session) -> list[list[types.Diagnostic]]:
+        address = s.open(path)
+        first = await s.diagnostics(address, 1)
+        merged = await s.wait_published(address, 1, after=len(s.published))
+        return [first, list(merged.diagnostics)]
+
+    only_offline = run(offline)
+    first, merged = run(
+        online, options={"online": True, "allowPrivate": True, "cacheDir": str(cache)}
+    )
+    assert first == only_offline
+    assert_same(text, only_offline, lint_json(tmp_path, path))
+    records = lint_json(tmp_path, path, extra=("--online", "--allow-private", "--no-cache"))
+    assert any(r["code"] == "error_msg_download_failed" for r in records)
+    assert_same(text, merged, records)
+
+
+# --- without the extra -----------------------------------------------------------------------
+
+
+def test_without_the_lsp_extra_it_exits_2_saying_how_to_install(tmp_path: Path) -> None:
+    blocked = "import sys; sys.modules['pygls'] = None; from msgkit.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", blocked, "server"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert 'pip install "msgkit[lsp]"' in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_server_is_a_listed_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert "server" in result.output
+    result = CliRunner().invoke(main, ["server", "--help"])
+    assert result.exit_code == 0 and "Language Server Protocol" in result.output

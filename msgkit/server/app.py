@@ -131,11 +131,19 @@ class Buffer:
 
     def problems(self) -> tuple[Problem, ...]:
         """The findings of the current version (offline, then online)."""
-        found: tuple[Problem, ...] = ()
+        found: list[Problem] = []
         for part in (self.offline, self.online):
             if part is not None and part[0] == self.version:
-                found += part[1].problems
-        return found
+                found.extend(part[1].problems)
+        if self.online is not None and self.online[0] == self.version:
+            found.sort(key=_file_order)  # merged in the order msgkit lint --online reports
+        return tuple(found)
+
+
+def _file_order(problem: Problem) -> tuple[int, int, int]:
+    if problem.line is None:
+        return (0, 0, 0)
+    return (1, problem.line, problem.column or 0)
 
 
 class _Malformed:
@@ -216,6 +224,7 @@ class MsgkitServer(LanguageServer):
         self.online_pool: WorkerPool | None = None
         # Blocking calls (a worker's answer, the cache) wait here, not on the event loop.
         self.threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="msgkit-server")
+        self.exit_code = 0  # when standard input closes, or exit follows shutdown
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -362,6 +371,12 @@ def initialize(ls: MsgkitServer, params: types.InitializeParams) -> None:
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: MsgkitServer, *_: Any) -> None:
     ls.close()
+
+
+@server.feature(types.EXIT)
+def exit_(ls: MsgkitServer, *_: Any) -> None:
+    # The protocol's exit status: 0 after a shutdown request, 1 without one.
+    ls.exit_code = 0 if ls.protocol._shutdown else 1
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -562,7 +577,11 @@ def completion(ls: MsgkitServer, params: types.CompletionParams) -> types.Comple
 
 
 class _Brief(logging.Formatter):
-    """One line per record: an editor's output panel is no place for tracebacks."""
+    """One line per record: an editor's output panel is no place for tracebacks (pygls puts
+    some in its messages)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).split("\n", 1)[0]
 
     def formatException(self, ei: Any) -> str:
         return ""
@@ -583,3 +602,5 @@ def serve() -> None:
         server.start_io()
     finally:
         server.close()
+    if server.exit_code:
+        raise SystemExit(server.exit_code)
