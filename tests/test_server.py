@@ -663,3 +663,36 @@ def test_server_is_a_listed_command() -> None:
     assert "server" in result.output
     result = CliRunner().invoke(main, ["server", "--help"])
     assert result.exit_code == 0 and "Language Server Protocol" in result.output
+
+
+def test_unusable_settings_are_shown_and_the_defaults_used(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.msgkit]\nmax-msg-lenght = 5\n", "utf-8")
+    path = tmp_path / "m.msg"
+    path.write_text("a & b\n", encoding="utf-8")
+
+    async def scenario(s: Session) -> tuple[list[types.Diagnostic], list[str]]:
+        found = await s.diagnostics(s.open(path), 1)
+        return found, [m.message for m in s.messages]
+
+    found, messages = run(scenario)
+    assert [d.code for d in found] == ["error_msg_invalid_xml"]
+    assert any("max-msg-lenght" in m and "defaults" in m for m in messages), messages
+
+
+def test_select_and_severity_selectors(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.msgkit]\nselect = ["severity:warning", "error_msg_invalid_gender"]\n', "utf-8"
+    )
+    text = '<speech language="fr" gender="Male">x</speech><speech>x</speech>\n'
+    path = tmp_path / "m.msg"
+    path.write_text(text, encoding="utf-8")
+
+    async def scenario(s: Session) -> list[types.Diagnostic]:
+        return await s.diagnostics(s.open(path), 1)
+
+    found = run(scenario)
+    assert {d.code for d in found} == {
+        "warning_msg_language_unverified",
+        "error_msg_invalid_gender",
+    }
+    assert_same(text, found, lint_json(tmp_path, path))

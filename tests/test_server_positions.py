@@ -24,9 +24,7 @@ def test_line_breaks_are_the_protocols_three() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("encoding", "after_emoji"), [("utf-16", 4), ("utf-8", 6), ("utf-32", 3)]
-)
+@pytest.mark.parametrize(("encoding", "after_emoji"), [("utf-16", 4), ("utf-8", 6), ("utf-32", 3)])
 def test_units_after_an_astral_character(encoding: str, after_emoji: int) -> None:
     index = LineIndex(TEXT)
     offset = TEXT.index("c")

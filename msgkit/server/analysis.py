@@ -121,9 +121,11 @@ _RECENT: dict[str, tuple[str, Document, Checked, LintOptions]] = {}
 _RECENT_SIZE = 8
 
 
-def _check(text: str, kind: Kind, path: str) -> tuple[Document, Checked, LintOptions, str | None]:
+def _check(
+    text: str, kind: Kind, path: str, settings: tuple[LintOptions, str | None] | None = None
+) -> tuple[Document, Checked, LintOptions, str | None]:
     recent = _RECENT.get(path)
-    options, problem = lint_options(path)
+    options, problem = settings or lint_options(path)
     if recent is not None and recent[0] == text and recent[3] == options:
         return recent[1], recent[2], options, problem
     document = read_buffer(text, kind, path)
@@ -199,7 +201,7 @@ def analyze(text: str, kind: Kind, path: str) -> Analysis:
     options, problem = lint_options(path)
     if _excluded(path, options):
         return Analysis(excluded=True, settings_error=problem)
-    document, checked, _, problem = _check(text, kind, path)
+    document, checked, _, _ = _check(text, kind, path, (options, problem))
     return Analysis(_problems(document, checked.findings), settings_error=problem)
 
 
@@ -211,7 +213,7 @@ def analyze_online(text: str, kind: Kind, path: str, online: OnlineOptions) -> A
     options, problem = lint_options(path)
     if _excluded(path, options):
         return Analysis(excluded=True, settings_error=problem)
-    document, checked, _, _ = _check(text, kind, path)
+    document, checked, _, _ = _check(text, kind, path, (options, problem))
     config = options.config_for(path)
     found = [f for f in lint_pass(online)([checked], options) if config.wants(f.code, f.severity)]
     if found and document.kind == "yaml":
@@ -234,6 +236,9 @@ def _expected(document: Document, edit: Edit) -> Any:
     return data
 
 
+_MAX_QUICK_FIXES = 100
+
+
 def quick_fixes(text: str, kind: Kind, path: str, start: int, end: int) -> tuple[Problem, ...]:
     """The problems touching ``text[start:end]`` whose fix can be applied on its own: the file
     read again after it says exactly what the fix promises, and nothing more is wrong with it
@@ -245,12 +250,16 @@ def quick_fixes(text: str, kind: Kind, path: str, start: int, end: int) -> tuple
         return ()
     shift = 1 if document.bom else 0
     out: list[Problem] = []
+    tries = 0
     for problem in _problems(document, checked.findings):
         if problem.edit is None or problem.start is None:
             continue
         last = problem.end if problem.end is not None else problem.start
         if last < start or problem.start > end:
             continue
+        tries += 1
+        if tries > _MAX_QUICK_FIXES:  # a menu, not a batch job: fix-all is there for the rest
+            break
         edit = dataclasses.replace(
             problem.edit, start=problem.edit.start - shift, end=problem.edit.end - shift
         )
@@ -260,8 +269,6 @@ def quick_fixes(text: str, kind: Kind, path: str, start: int, end: int) -> tuple
         got = after.markup if kind == "msg" else after.data
         if got == _expected(document, edit):
             out.append(problem)
-        if len(out) >= 100:  # a menu, not a batch job: fix-all is there for the rest
-            break
     return tuple(out)
 
 

@@ -289,7 +289,10 @@ class MsgkitServer(LanguageServer):
                 buffer.path,
             )
         except Gone:
-            return  # overtaken by a newer version, or shutting down
+            if self.current(buffer, version) and not self.pool.closed:
+                # Not overtaken: the worker died (and a new one takes the next check).
+                self.log(f"checking {buffer.path} stopped unexpectedly", types.MessageType.Error)
+            return
         except RuntimeError as error:
             self.log(f"checking {buffer.path} failed: {error}", types.MessageType.Error)
             return
@@ -311,7 +314,7 @@ class MsgkitServer(LanguageServer):
 
     async def check_online(self, buffer: Buffer, version: int) -> None:
         if self.online_pool is None:
-            self.online_pool = WorkerPool(patience=0.0)
+            self.online_pool = WorkerPool()
         try:
             analysis: Analysis = await self.blocking(
                 self.online_pool.call,
@@ -421,9 +424,8 @@ def did_change(ls: MsgkitServer, params: types.DidChangeTextDocumentParams) -> N
             text = change.text
     buffer.text = text
     buffer.version = params.text_document.version
+    # An online check under way is left to finish: what it finds is cached for the next one.
     ls.pool.supersede(buffer.uri)
-    if ls.online_pool is not None:
-        ls.online_pool.supersede(buffer.uri)
     ls.schedule(buffer, "offline", ls.options.debounce)
 
 

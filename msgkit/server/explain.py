@@ -60,16 +60,19 @@ def _ago(seconds: float) -> str:
 
 def url_note(url: str, online: OnlineOptions) -> str:
     """What the online checks' cache knows about the recording at ``url``."""
-    from ..checks.cache import Cache
+    from pathlib import Path
+
+    from ..checks.cache import FILE_NAME, Cache, default_cache_dir
     from ..checks.online import _fingerprint  # the key the online checks store results under
 
     head = f"**Recording** `{url}`\n\n"
-    if not online.use_cache:
-        return head + "The cache is off, so nothing is known until the online checks run."
-    with Cache.open(online.cache_dir) as cache:
-        entry = cache.get_many([("audio", url, _fingerprint(online))]).get(
-            ("audio", url, _fingerprint(online))
-        )
+    directory = Path(online.cache_dir) if online.cache_dir is not None else default_cache_dir()
+    if not online.use_cache or not (directory / FILE_NAME).is_file():
+        entry = None  # hovering never creates a cache
+    else:
+        with Cache.open(directory) as cache:
+            key = ("audio", url, _fingerprint(online))
+            entry = cache.get_many([key]).get(key)
     if entry is None:
         return head + (
             "Not checked yet: enable the online checks "

@@ -169,6 +169,10 @@ class WorkerPool:
                 self._current = None
         worker.stop()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
