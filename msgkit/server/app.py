@@ -532,7 +532,8 @@ async def hover(ls: MsgkitServer, params: types.HoverParams) -> types.Hover | No
     at = index.offset(params.position.line, params.position.character, encoding)
     sections: list[str] = []
     seen: set[str] = set()
-    for problem in await ls.analysis(buffer):
+    # What is known of this version; hover never waits for a check (a slow one would hold it).
+    for problem in buffer.problems():
         start, end = convert.span(problem, index)
         if problem.start is not None and start <= at <= end and problem.code not in seen:
             seen.add(problem.code)

@@ -49,13 +49,20 @@ def _code_points(line: str, count: int, encoding: Encoding) -> int:
     return len(line)
 
 
+# Units are counted from the start of the text at every _STEP-th code point, so that the units
+# before any offset cost at most _STEP characters to count: a position is then cheap however
+# long its line (a one-line megabyte with thirty thousand findings must not be quadratic).
+_STEP = 256
+
+
 class LineIndex:
     """Where each line of ``text`` starts, for converting between offsets and positions."""
 
-    __slots__ = ("_ends", "starts", "text")
+    __slots__ = ("_ends", "_prefix", "starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._prefix: dict[str, list[int] | None] = {}
         self.starts = [0]
         self._ends: list[int] = []  # where each line's content ends (before its line break)
         for found in _BREAK.finditer(text):
@@ -83,14 +90,36 @@ class LineIndex:
         start = self.starts[line]
         return start + _code_points(self.line_text(line), max(character, 0), encoding)
 
+    def _checkpoints(self, encoding: Encoding) -> list[int] | None:
+        """Units before every _STEP-th code point; ``None`` when units are code points."""
+        if encoding not in self._prefix:
+            text = self.text
+            same = encoding == "utf-32" or not (
+                _WIDE.search(text) if encoding == "utf-16" else _NOT_ASCII.search(text)
+            )
+            found: list[int] | None = None
+            if not same:
+                found = [0]
+                for at in range(0, len(text), _STEP):
+                    found.append(found[-1] + units(text[at : at + _STEP], encoding))
+            self._prefix[encoding] = found
+        return self._prefix[encoding]
+
+    def _units_before(self, offset: int, encoding: Encoding) -> int:
+        checkpoints = self._checkpoints(encoding)
+        if checkpoints is None:
+            return offset
+        block = offset // _STEP
+        return checkpoints[block] + units(self.text[block * _STEP : offset], encoding)
+
     def position(self, offset: int, encoding: Encoding) -> tuple[int, int]:
         """The LSP (line, character) of a code-point offset."""
         offset = max(0, min(offset, len(self.text)))
         line = bisect_right(self.starts, offset) - 1
         # An offset between \r and \n belongs to the line the pair ends.
         start = self.starts[line]
-        column = min(offset, self._ends[line]) - start
-        return line, units(self.text[start : start + column], encoding)
+        end = min(offset, self._ends[line])
+        return line, self._units_before(end, encoding) - self._units_before(start, encoding)
 
     def from_msgkit(self, line: int, column: int, encoding: Encoding) -> tuple[int, int]:
         """The LSP position of msgkit's 1-based ``line`` and ``column`` (code points)."""
