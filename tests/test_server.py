@@ -696,3 +696,27 @@ def test_select_and_severity_selectors(tmp_path: Path) -> None:
         "error_msg_invalid_gender",
     }
     assert_same(text, found, lint_json(tmp_path, path))
+
+
+def test_a_settings_change_rechecks_open_documents(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.msgkit]\n", "utf-8")
+    path = tmp_path / "m.msg"
+    path.write_text("a & b\n", encoding="utf-8")
+
+    async def scenario(s: Session) -> tuple[list[types.Diagnostic], list[types.Diagnostic]]:
+        address = s.open(path)
+        before = await s.diagnostics(address, 1)
+        pyproject.write_text('[tool.msgkit]\nignore = ["error_msg_invalid_xml"]\n', "utf-8")
+        count = len(s.published)
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                [types.FileEvent(uri(pyproject), types.FileChangeType.Changed)]
+            )
+        )
+        after = await s.wait_published(address, 1, after=count)
+        return before, list(after.diagnostics)
+
+    before, after = run(scenario)
+    assert [d.code for d in before] == ["error_msg_invalid_xml"]
+    assert after == []

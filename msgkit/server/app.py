@@ -371,6 +371,27 @@ def initialize(ls: MsgkitServer, params: types.InitializeParams) -> None:
         )
 
 
+@server.feature(types.INITIALIZED)
+def initialized(ls: MsgkitServer, params: types.InitializedParams) -> None:
+    # Settings live in pyproject.toml: ask to hear when one changes, where the client can.
+    capabilities = ls.client_capabilities.workspace
+    watched = capabilities.did_change_watched_files if capabilities is not None else None
+    if watched is not None and watched.dynamic_registration:
+        ls.client_register_capability(
+            types.RegistrationParams(
+                [
+                    types.Registration(
+                        id="msgkit-settings",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+                        ),
+                    )
+                ]
+            )
+        )
+
+
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: MsgkitServer, *_: Any) -> None:
     ls.close()
@@ -439,6 +460,24 @@ def did_close(ls: MsgkitServer, params: types.DidCloseTextDocumentParams) -> Non
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=buffer.uri, diagnostics=[])
     )
+
+
+def _recheck_all(ls: MsgkitServer) -> None:
+    for buffer in ls.buffers.values():
+        ls.schedule(buffer, "offline", ls.options.debounce)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: MsgkitServer, params: types.DidSaveTextDocumentParams) -> None:
+    # Saving a pyproject.toml in the editor changes the settings of the documents below it.
+    if params.text_document.uri.endswith("/pyproject.toml"):
+        _recheck_all(ls)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: MsgkitServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
+        _recheck_all(ls)
 
 
 # --- code actions ------------------------------------------------------------------------
