@@ -79,7 +79,7 @@ def test_a_byte_order_mark_counts_in_the_buffer(tmp_path) -> None:  # type: igno
 
 
 def test_initialization_options() -> None:
-    from msgkit.server.app import ServerOptions
+    from msgkit.server.options import ServerOptions
 
     assert ServerOptions.parse(None) == (ServerOptions(), [])
     options, problems = ServerOptions.parse(

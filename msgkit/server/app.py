@@ -12,100 +12,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from lsprotocol import types
-from pygls.exceptions import (
-    JsonRpcException,
-    JsonRpcInvalidParams,
-    JsonRpcInvalidRequest,
-    JsonRpcParseError,
-)
+from pygls.exceptions import JsonRpcParseError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from .._version import __version__
 from ..documents import Kind, kind_of
 from . import convert
 from .analysis import Analysis, Problem
+from .options import ServerOptions
 from .positions import Encoding, LineIndex
+from .protocol import MsgkitProtocol
 from .worker import Gone, WorkerPool
 
-if TYPE_CHECKING:
-    from ..checks.options import OnlineOptions
-
-__all__ = ["FIX_ALL", "MsgkitServer", "ServerOptions", "serve"]
+__all__ = ["FIX_ALL", "MsgkitServer", "serve"]
 
 logger = logging.getLogger(__name__)
 
 FIX_ALL = "source.fixAll.msgkit"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ServerOptions:
-    """What the client may set in ``initializationOptions``.
-
-    ``online`` runs the online checks (off by default: they fetch every URL), with
-    ``allowPrivate``, ``timeout`` and ``cacheDir`` as ``msgkit lint --online`` takes them.
-    ``debounce`` is how long a change waits for the next one before it is checked (seconds).
-    """
-
-    online: bool = False
-    allow_private: bool = False
-    timeout: float = 10.0
-    cache_dir: str | None = None
-    debounce: float = 0.015
-    online_debounce: float = 0.5
-
-    @classmethod
-    def parse(cls, raw: Any) -> tuple[ServerOptions, list[str]]:
-        """The options in ``raw``, and a complaint for each one that is not what it must be."""
-        if raw is None:
-            return cls(), []
-        if not isinstance(raw, dict):
-            return cls(), ["initializationOptions must be an object"]
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        spec: dict[str, tuple[str, type | tuple[type, ...]]] = {
-            "online": ("online", bool),
-            "allowPrivate": ("allow_private", bool),
-            "timeout": ("timeout", (int, float)),
-            "cacheDir": ("cache_dir", str),
-            "debounce": ("debounce", (int, float)),
-        }
-        for key, value in raw.items():
-            if key not in spec:
-                problems.append(f"unknown initialization option {key!r}")
-                continue
-            name, kind = spec[key]
-            if not isinstance(value, kind) or (
-                kind == (int, float) and not _seconds(value, positive=name == "timeout")
-            ):
-                problems.append(f"initialization option {key!r} cannot be {value!r}")
-                continue
-            values[name] = value
-        return cls(**values), problems
-
-    def online_options(self) -> OnlineOptions:
-        from ..checks.options import OnlineOptions
-
-        return OnlineOptions(
-            timeout=self.timeout, allow_private=self.allow_private, cache_dir=self.cache_dir
-        )
-
-
-def _seconds(value: Any, *, positive: bool) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return False
-    return value > 0 if positive else value >= 0
 
 
 @dataclass(eq=False)
@@ -144,68 +76,6 @@ def _file_order(problem: Problem) -> tuple[int, int, int]:
     if problem.line is None:
         return (0, 0, 0)
     return (1, problem.line, problem.column or 0)
-
-
-class _Malformed:
-    """A message that could not be read as what its method takes."""
-
-    def __init__(self, data: dict[str, Any], error: JsonRpcException) -> None:
-        self.request = "id" in data  # a request is answered; a notification cannot be
-        self.id = data.get("id")
-        self.method = data.get("method")
-        self.error = error
-
-
-class MsgkitProtocol(LanguageServerProtocol):
-    """pygls's protocol, answering malformed messages with JSON-RPC errors rather than
-    dropping them, and leaving document text to the server."""
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as error:
-            return _Malformed(data, error)
-
-    def handle_message(self, message: Any) -> None:
-        if isinstance(message, _Malformed):
-            if not message.request:
-                logger.warning("dropped a malformed notification %r", message.method)
-                return
-            error = message.error
-            if not isinstance(error, JsonRpcInvalidParams):
-                error = JsonRpcInvalidParams()
-            self._reply_error(message.id, error)
-            return
-        if not hasattr(message, "jsonrpc") or getattr(message, "jsonrpc", None) != "2.0":
-            # Not a JSON-RPC 2.0 message at all (an array, a number, no "jsonrpc").
-            ident = message.get("id") if isinstance(message, dict) else None
-            self._reply_error(ident, JsonRpcInvalidRequest())
-            return
-        super().handle_message(message)
-
-    def _reply_error(self, ident: Any, error: JsonRpcException) -> None:
-        if not isinstance(ident, (int, str)) or isinstance(ident, bool):
-            ident = None  # JSON-RPC: id null when the request's id cannot be told
-        self._send_response(cast(str, ident), error=error.to_response_error())
-
-    # The server keeps the text of documents itself (see the module's docstring).
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
-        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)
-        if handler is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)
-        if handler is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
-        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)
-        if handler is not None:
-            yield handler, (params,), None
 
 
 class MsgkitServer(LanguageServer):
