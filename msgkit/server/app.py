@@ -92,8 +92,10 @@ class MsgkitServer(LanguageServer):
         self.buffers: dict[str, Buffer] = {}
         self.pool = WorkerPool()
         self.online_pool: WorkerPool | None = None
-        # Blocking calls (a worker's answer, the cache) wait here, not on the event loop.
-        self.threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="msgkit-server")
+        # Blocking calls (a worker's answer, the cache) wait here, not on the event loop. Most
+        # of them only wait for their turn at a worker, so there are enough that a queue of
+        # checks never keeps a hover from reading the cache.
+        self.threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="msgkit-server")
         self.exit_code = 0  # when standard input closes, or exit follows shutdown
 
     # --- plumbing ------------------------------------------------------------------------
