@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcParseError
+from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -113,7 +113,8 @@ class MsgkitServer(LanguageServer):
         return await loop.run_in_executor(self.threads, function, *arguments)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        if isinstance(error, ValueError):  # the body is not JSON (or not UTF-8)
+        if source is JsonRpcException and isinstance(error, ValueError):
+            # Reading the message failed: its body is not JSON (or not UTF-8).
             # JSON-RPC answers a message it cannot parse with id null.
             self.protocol._send_response(
                 cast(str, None), error=JsonRpcParseError().to_response_error()
@@ -141,8 +142,16 @@ class MsgkitServer(LanguageServer):
             timer.cancel()
         loop = asyncio.get_running_loop()
         check = self.check if what == "offline" else self.check_online
+
+        async def guarded(version: int) -> None:
+            try:
+                await check(buffer, version)
+            except Exception as error:  # a bug must not end the server, nor pass in silence
+                logger.exception("checking %s failed", buffer.path)
+                self.log(f"checking {buffer.path} failed: {error!r}", types.MessageType.Error)
+
         buffer.timers[what] = loop.call_later(
-            delay, lambda: loop.create_task(check(buffer, buffer.version))
+            delay, lambda: loop.create_task(guarded(buffer.version))
         )
 
     def current(self, buffer: Buffer, version: int) -> bool:
@@ -216,13 +225,26 @@ class MsgkitServer(LanguageServer):
             )
         )
 
+    async def ask(self, buffer: Buffer, operation: str, *arguments: Any) -> Any:
+        """A worker's answer about ``buffer``; ``None`` if it was stopped or failed."""
+        try:
+            return await self.blocking(self.pool.call, buffer.uri, None, operation, *arguments)
+        except Gone:
+            return None
+        except RuntimeError as error:
+            self.log(f"{operation} on {buffer.path} failed: {error}", types.MessageType.Error)
+            return None
+
     async def analysis(self, buffer: Buffer) -> tuple[Problem, ...]:
-        """The offline findings of the buffer's current version, checking it now if need be."""
+        """The offline findings of the buffer's current version, checking it now if need be
+        (none if that check was stopped or failed)."""
         version = buffer.version
         if buffer.offline is None or buffer.offline[0] != version:
-            analysis: Analysis = await self.blocking(
-                self.pool.call, buffer.uri, None, "analyze", buffer.text, buffer.kind, buffer.path
+            analysis: Analysis | None = await self.ask(
+                buffer, "analyze", buffer.text, buffer.kind, buffer.path
             )
+            if analysis is None:
+                return ()
             if buffer.version == version:
                 buffer.offline = (version, analysis)
         return buffer.problems()
@@ -378,17 +400,11 @@ async def code_action(ls: MsgkitServer, params: types.CodeActionParams) -> list[
     if _wanted(types.CodeActionKind.QuickFix, only):
         start = index.offset(params.range.start.line, params.range.start.character, encoding)
         end = index.offset(params.range.end.line, params.range.end.character, encoding)
-        fixes: tuple[Problem, ...] = await ls.blocking(
-            ls.pool.call,
-            buffer.uri,
-            None,
-            "quick_fixes",
-            text,
-            buffer.kind,
-            buffer.path,
-            start,
-            end,
+        fixes: tuple[Problem, ...] = (
+            await ls.ask(buffer, "quick_fixes", text, buffer.kind, buffer.path, start, end) or ()
         )
+        if buffer.version != version:
+            return []  # the edits would land in text the editor no longer has
         for problem in fixes:
             assert problem.edit is not None
             edit = problem.edit
@@ -404,9 +420,7 @@ async def code_action(ls: MsgkitServer, params: types.CodeActionParams) -> list[
                 )
             )
     if any(p.edit is not None for p in problems) and _wanted(FIX_ALL, only):
-        fixed: str | None = await ls.blocking(
-            ls.pool.call, buffer.uri, None, "fix_all", text, buffer.kind, buffer.path
-        )
+        fixed: str | None = await ls.ask(buffer, "fix_all", text, buffer.kind, buffer.path)
         if fixed is not None and buffer.version == version:
             start, end, replacement = convert.minimal_edit(text, fixed)
             actions.append(
