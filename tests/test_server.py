@@ -453,6 +453,21 @@ def test_a_later_edit_supersedes_a_slow_check(tmp_path: Path) -> None:
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
 
 
+def test_a_slow_document_does_not_hold_up_another(tmp_path: Path) -> None:
+    slow = "segments:\n" + "- say: hi\n  language: xx\n" * 30000
+
+    async def scenario(s: Session) -> float:
+        await s.diagnostics(s.open(tmp_path / "warm.msg", "hi"), 1)
+        s.open(tmp_path / "slow.msg.yaml", slow)
+        await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        found = await s.diagnostics(s.open(tmp_path / "quick.msg", "a & b"), 1)
+        assert [d.code for d in found] == ["error_msg_invalid_xml"]
+        return time.perf_counter() - start
+
+    assert run(scenario) < 1.0
+
+
 class Raw:
     """The server over raw stdio, for messages no well-behaved client sends."""
 

@@ -195,7 +195,7 @@ class MsgkitServer(LanguageServer):
 
     async def check_online(self, buffer: Buffer, version: int) -> None:
         if self.online_pool is None:
-            self.online_pool = WorkerPool()
+            self.online_pool = WorkerPool(size=1)
         try:
             analysis: Analysis = await self.blocking(
                 self.online_pool.call,

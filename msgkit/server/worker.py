@@ -1,11 +1,11 @@
 """Checking buffers in a child process the server can stop.
 
 A document of any content must never stall the server: checking a pathological buffer can take
-longer than the next keystroke, and a thread cannot be stopped. So buffers are checked in a
-child process (``python -m msgkit.server.worker``) that answers one request at a time over its
-standard input and output; when an edit supersedes a check that is taking long, the child is
-killed and a spare one, started in advance, takes over. If the server goes away, the child
-reads end-of-file and exits.
+longer than the next keystroke, and a thread cannot be stopped. So buffers are checked in child
+processes (``python -m msgkit.server.worker``), each answering one request at a time over its
+standard input and output, two of them so that one slow document does not hold up the others.
+When an edit supersedes a check that is taking long, its child is killed and a new one starts.
+If the server goes away, the children read end-of-file and exit.
 """
 
 from __future__ import annotations
@@ -114,60 +114,64 @@ class Worker:
 
 
 class WorkerPool:
-    """The worker in use and a spare; one request at a time. A request for a key (a document)
-    that a newer request for the same key supersedes is abandoned: if it has run longer than
-    ``patience`` seconds its worker is killed and the spare takes over."""
+    """``size`` workers, each answering one request at a time, so that one slow check does not
+    hold up the others. A request for a key (a document) that a newer request for the same key
+    supersedes is abandoned: if it has run longer than ``patience`` seconds its worker is
+    killed, and a new one starts in its place."""
 
-    def __init__(self, patience: float = 0.1) -> None:
+    def __init__(self, size: int = 2, patience: float = 0.1) -> None:
         self.patience = patience
         self._lock = threading.Lock()  # guards the fields below, not the requests
-        self._serial = threading.Lock()  # one request at a time
-        self._current: Worker | None = None
-        self._spare: Worker | None = None
-        self._running: tuple[object, float, Worker] | None = None
+        self._slots = threading.Semaphore(size)
+        self._size = size
+        self._idle: list[Worker] = []
+        self._busy: dict[Worker, tuple[object, float]] = {}
         self._closed = False
 
-    def _take(self) -> Worker:
+    def _take(self, key: object) -> Worker:
         with self._lock:
             if self._closed:
                 raise Gone("the server is shutting down")
-            if self._current is None or self._current.process.poll() is not None:
-                if self._current is not None:
-                    self._current.stop()
-                self._current, self._spare = self._spare or Worker(), None
-            if self._spare is None:
-                self._spare = Worker()
-            return self._current
+            # Workers start ahead of need: a Python process takes a moment to import msgkit.
+            while len(self._idle) + len(self._busy) < self._size:
+                self._idle.append(Worker())
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.poll() is None:
+                    break
+                worker.stop()  # died while idle
+                self._idle.append(Worker())
+            self._busy[worker] = (key, time.monotonic())
+            return worker
 
     def call(
         self, key: object, wanted: Callable[[], bool] | None, operation: str, *arguments: Any
     ) -> Any:
-        """Run ``operation`` in the worker; :class:`Gone` if it was stopped, or if ``wanted``
+        """Run ``operation`` in a worker; :class:`Gone` if it was stopped, or if ``wanted``
         says, when its turn comes, that the answer is no longer needed."""
-        with self._serial:
+        with self._slots:
             if wanted is not None and not wanted():
                 raise Gone("overtaken")
-            worker = self._take()
-            with self._lock:
-                self._running = (key, time.monotonic(), worker)
+            worker = self._take(key)
             try:
                 return worker.call(operation, *arguments)
             finally:
                 with self._lock:
-                    self._running = None
+                    self._busy.pop(worker, None)
+                    if worker.process.poll() is None and not self._closed:
+                        self._idle.append(worker)
 
     def supersede(self, key: object) -> None:
-        """A newer request for ``key`` is coming: stop the one running for it if it is slow."""
+        """A newer request for ``key`` is coming: stop those running for it that are slow."""
+        now = time.monotonic()
         with self._lock:
-            running = self._running
-            if running is None or running[0] != key:
-                return
-            if time.monotonic() - running[1] < self.patience:
-                return
-            worker = running[2]
-            if worker is self._current:
-                self._current = None
-        worker.stop()
+            slow = [
+                worker
+                for worker, (running, started) in self._busy.items()
+                if running == key and now - started >= self.patience
+            ]
+        for worker in slow:
+            worker.stop()  # its call raises Gone; the next request starts a new worker
 
     @property
     def closed(self) -> bool:
@@ -176,8 +180,8 @@ class WorkerPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers = [w for w in (self._current, self._spare) if w is not None]
-            self._current = self._spare = None
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
         for worker in workers:
             worker.stop()
 
