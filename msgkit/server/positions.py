@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
+from itertools import accumulate, repeat
+from operator import add
 from typing import Literal
 
 __all__ = ["Encoding", "LineIndex", "units"]
@@ -63,12 +66,16 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._prefix: dict[str, list[int] | None] = {}
-        self.starts = [0]
-        self._ends: list[int] = []  # where each line's content ends (before its line break)
-        for found in _BREAK.finditer(text):
-            self._ends.append(found.start())
-            self.starts.append(found.end())
-        self._ends.append(len(text))
+        # Built with C-level splits and sums: a megabyte of empty lines must not take long.
+        if "\r" in text:
+            lengths = list(map(len, _BREAK.split(text)))
+            breaks: Iterator[int] = map(len, _BREAK.findall(text))
+        else:
+            lengths = list(map(len, text.split("\n")))
+            breaks = repeat(1)
+        self.starts = [0, *accumulate(map(add, lengths[:-1], breaks))]
+        # Where each line's content ends (before its line break).
+        self._ends = list(map(add, self.starts, lengths))
 
     @property
     def lines(self) -> int:
