@@ -73,9 +73,9 @@ class LineIndex:
         else:
             lengths = list(map(len, text.split("\n")))
             breaks = repeat(1)
-        self.starts = [0, *accumulate(map(add, lengths[:-1], breaks))]
+        self.starts: list[int] = [0, *accumulate(map(add, lengths[:-1], breaks))]
         # Where each line's content ends (before its line break).
-        self._ends = list(map(add, self.starts, lengths))
+        self._ends: list[int] = list(map(add, self.starts, lengths))
 
     @property
     def lines(self) -> int:
