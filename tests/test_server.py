@@ -735,3 +735,22 @@ def test_a_settings_change_rechecks_open_documents(tmp_path: Path) -> None:
     before, after = run(scenario)
     assert [d.code for d in before] == ["error_msg_invalid_xml"]
     assert after == []
+
+
+def test_every_broken_example_gets_what_lint_reports(tmp_path: Path) -> None:
+    # Copied out of the repository: its [tool.msgkit] excludes them.
+    examples = sorted((ROOT / "examples" / "broken").iterdir())
+    for example in examples:
+        (tmp_path / example.name).write_bytes(example.read_bytes())
+
+    async def scenario(s: Session) -> dict[str, list[types.Diagnostic]]:
+        opened = {e.name: s.open(tmp_path / e.name) for e in examples}
+        return {name: await s.diagnostics(address, 1) for name, address in opened.items()}
+
+    published = run(scenario)
+    records = lint_json(tmp_path, *(tmp_path / e.name for e in examples))
+    for example in examples:
+        mine = [r for r in records if Path(r["path"]).name == example.name]
+        assert mine, example.name  # each example is broken
+        text = example.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        assert_same(text, published[example.name], mine)
