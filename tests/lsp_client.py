@@ -58,6 +58,7 @@ class Session:
         options: dict[str, Any] | None = None,
         encodings: list[str] | None = None,
         cwd: Path | None = None,
+        versioned_edits: bool = False,
     ) -> types.InitializeResult:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
@@ -65,7 +66,14 @@ class Session:
         general = types.GeneralClientCapabilities(position_encodings=encodings)
         result = await self.client.initialize_async(
             types.InitializeParams(
-                capabilities=types.ClientCapabilities(general=general if encodings else None),
+                capabilities=types.ClientCapabilities(
+                    general=general if encodings else None,
+                    workspace=types.WorkspaceClientCapabilities(
+                        workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
+                    )
+                    if versioned_edits
+                    else None,
+                ),
                 initialization_options=options,
             )
         )

@@ -307,6 +307,29 @@ def test_code_actions_quick_fixes_and_fix_all(tmp_path: Path) -> None:
     assert _apply(FIXABLE, edit) == path.read_text(encoding="utf-8")
 
 
+def test_edits_are_tied_to_their_version_where_the_client_can(tmp_path: Path) -> None:
+    path = tmp_path / "m.msg"
+    path.write_text(FIXABLE, encoding="utf-8")
+
+    async def scenario(s: Session) -> list[types.CodeAction]:
+        address = s.open(path, version=7)
+        found = await s.diagnostics(address, 7)
+        return await s.client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(address),
+                types.Range(types.Position(0, 0), types.Position(1, 0)),
+                types.CodeActionContext(found),
+            )
+        )
+
+    actions = run(scenario, versioned_edits=True)
+    assert actions
+    for action in actions:
+        assert action.edit.changes is None
+        (change,) = action.edit.document_changes
+        assert change.text_document.uri == uri(path) and change.text_document.version == 7
+
+
 # --- hover -----------------------------------------------------------------------------------
 
 

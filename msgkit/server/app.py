@@ -415,7 +415,7 @@ async def code_action(ls: MsgkitServer, params: types.CodeActionParams) -> list[
                     diagnostics=[convert.diagnostic(problem, index, encoding)],
                     is_preferred=True,
                     edit=_workspace_edit(
-                        buffer, index, edit.start, edit.end, edit.replacement, encoding
+                        ls, buffer, version, index, edit.start, edit.end, edit.replacement, encoding
                     ),
                 )
             )
@@ -427,16 +427,33 @@ async def code_action(ls: MsgkitServer, params: types.CodeActionParams) -> list[
                 types.CodeAction(
                     title="Fix all msgkit problems",
                     kind=FIX_ALL,
-                    edit=_workspace_edit(buffer, index, start, end, replacement, encoding),
+                    edit=_workspace_edit(
+                        ls, buffer, version, index, start, end, replacement, encoding
+                    ),
                 )
             )
     return actions
 
 
 def _workspace_edit(
-    buffer: Buffer, index: LineIndex, start: int, end: int, text: str, encoding: Encoding
+    ls: MsgkitServer,
+    buffer: Buffer,
+    version: int,
+    index: LineIndex,
+    start: int,
+    end: int,
+    text: str,
+    encoding: Encoding,
 ) -> types.WorkspaceEdit:
     edit = types.TextEdit(range=convert.text_range(index, start, end, encoding), new_text=text)
+    workspace = ls.client_capabilities.workspace
+    edits = workspace.workspace_edit if workspace is not None else None
+    if edits is not None and edits.document_changes:
+        # Tied to the version it was made for: the editor refuses it for any other.
+        document = types.OptionalVersionedTextDocumentIdentifier(uri=buffer.uri, version=version)
+        return types.WorkspaceEdit(
+            document_changes=[types.TextDocumentEdit(text_document=document, edits=[edit])]
+        )
     return types.WorkspaceEdit(changes={buffer.uri: [edit]})
 
 
