@@ -503,7 +503,7 @@ def request_target(data: bytes) -> None:
     """``validate_request(block, params)`` (the first byte picks the block; the rest is a JSON
     object or a form body of parameters): a Report, never an exception; every diagnostic a
     known code."""
-    from msgkit import CODES, Report  # noqa: I001 (sorted once these modules land)
+    from msgkit import CODES, Report
     from msgkit.blocks import block_names
     from msgkit.validation import validate_request
 
@@ -524,8 +524,8 @@ def server_target(data: bytes) -> None:
     """What the language server does with a buffer (the first byte picks the kind of file, an
     offset and the position encoding; the rest is the text, lone surrogates and all, as a JSON
     string may carry them): ``analyze`` places every problem inside the text, ``quick_fixes``
-    and ``fix_all`` never raise and what fix-all writes is analysed in turn, completion answers at any
-    offset, and every offset survives a round trip through an LSP position."""
+    and ``fix_all`` never raise and what fix-all writes is analysed in turn, completion answers
+    at any offset, and every offset survives a round trip through an LSP position."""
     import tempfile
 
     from msgkit.server.analysis import analyze, fix_all, quick_fixes
