@@ -156,6 +156,12 @@ _FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
         None,
     ),
     (
+        re.compile(r"Unescaped '<' not allowed in attributes? values?"),
+        "'<' must be written '&lt;' in an attribute value",
+        _ESCAPE_HINT.format("&lt;"),
+        None,  # libxml2 points at the '<' itself
+    ),
+    (
         re.compile(r"StartTag: invalid element name"),
         "'<' must be written '&lt;' in text",
         _ESCAPE_HINT.format("&lt;"),
@@ -264,13 +270,38 @@ def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
     if bad is not None and (bad.start() <= offset or "encoding" in message):
         return _unreadable_char(source, bad)
     message, hint, token = _friendly(message)
-    if token is not None:
+    if token in _STRAY:
+        offset, hint = _stray(source, offset, token, hint)
+    elif token is not None:
         # libxml2 reports the column after the offending token; point at the token.
         before = source.rfind(token, 0, offset + 1)
         offset = before if before >= 0 else offset
     if source.startswith("<!", offset) and not source.startswith(("<!--", "<![CDATA["), offset):
         message, hint = _FRIENDLY[0][1], _FRIENDLY[0][2]
     return Problem(message, offset, hint)
+
+
+# A stray '&' or '<' is reported where libxml2 gave up reading the reference or tag it began:
+# after the character, and after the name an '&' was followed by (``&b&``, ``&amp b``). What lies
+# between cannot hold another '&' or '<', nor end a reference or tag.
+_STRAY = {"&": re.compile(r"[^\s&<>\"';]*;?"), "<": re.compile(r"[^\s&<>\"']*")}
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[^\s&<>\"';#][^\s&<>\"';]*);")
+
+
+def _stray(source: str, offset: int, token: str, hint: str | None) -> tuple[int, str | None]:
+    """The offset of the stray ``token`` libxml2 stopped after, and the hint that fits it.
+
+    The character is found by what lies between it and where libxml2 stopped, never by being
+    the nearest one: in ``a && b`` libxml2 stops at the second '&' because of the first. The
+    escape hint (and with it ``--fix``) is kept only when the character is certainly stray.
+    """
+    at = source.rfind(token, 0, offset)
+    if at < 0:
+        return offset, None
+    between = _STRAY[token].fullmatch(source, at + 1, offset)
+    if between is None or (token == "&" and _REFERENCE.match(source, at)):
+        return at, None
+    return at, hint
 
 
 _NO_SPECIALS: list[int] = []
