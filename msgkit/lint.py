@@ -10,14 +10,29 @@ import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks.offline import check_params, validate
 from .config import Config
 from .diagnostics import Report
-from .documents import Document, Edit, Finding, Kind, kind_of, read_path, read_stdin, read_text
+from .documents import (
+    SUFFIXES,
+    Document,
+    Edit,
+    Finding,
+    Kind,
+    kind_of,
+    read_path,
+    read_stdin,
+    read_text,
+)
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
+
+if TYPE_CHECKING:
+    from .suppressions import PerFileIgnores
 
 __all__ = [
     "STDIN",
@@ -26,6 +41,7 @@ __all__ = [
     "Finding",
     "LintOptions",
     "LintResult",
+    "NoMessageFilesError",
     "Pass",
     "PathNotFoundError",
     "check_document",
@@ -57,23 +73,57 @@ class PathNotFoundError(MsgkitError):
     """A path named on the command line does not exist (a usage error, not a finding)."""
 
 
+class NoMessageFilesError(MsgkitError):
+    """Directories named to lint that hold no message file to lint: empty, or everything in
+    them excluded or ignored (a usage error unless ``allow_empty``)."""
+
+    def __init__(self, empty: Sequence[str]) -> None:
+        self.empty = tuple(empty)
+        super().__init__("; ".join(empty))
+
+
 @dataclass(frozen=True, slots=True)
 class LintOptions:
-    """What to lint and how. ``root`` is the directory ``exclude`` patterns are relative to."""
+    """What to lint and how. ``root`` is the directory ``exclude`` patterns are relative to.
+
+    ``per_file_ignores`` drops selected codes in the files its globs match;
+    ``report_unused_ignores`` reports ``# msgkit: ignore`` comments that suppress nothing.
+    ``allow_empty=False`` makes a path that yields no message file a
+    :class:`NoMessageFilesError`; either way the result lists such paths in ``empty``.
+    """
 
     config: Config = field(default_factory=Config)
     exclude: tuple[str, ...] = ()
     root: Path | None = None
     force_exclude: bool = False
     respect_gitignore: bool = True
+    per_file_ignores: PerFileIgnores | None = None
+    report_unused_ignores: bool = False
+    allow_empty: bool = True
+
+    def config_for(self, path: str) -> Config:
+        """The :class:`Config` for the file at ``path``: ``config`` plus its per-file ignores."""
+        if self.per_file_ignores is None or not self.per_file_ignores.rules:
+            return self.config
+        return _with_ignores(self.config, self.per_file_ignores.selectors(path))
+
+
+@lru_cache(maxsize=64)
+def _with_ignores(config: Config, extra: tuple[str, ...]) -> Config:
+    # One Config per distinct set of ignores, so the checks' per-Config caches keep working.
+    if not extra:
+        return config
+    return replace(config, ignore=tuple(dict.fromkeys((*config.ignore, *extra))))
 
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A document and what linting found in it, in file order."""
+    """A document and what linting found in it, in file order; ``suppressed`` are the findings
+    a ``# msgkit: ignore`` comment in it silenced."""
 
     document: Document
     findings: tuple[Finding, ...]
+    suppressed: tuple[Finding, ...] = ()
 
     @property
     def path(self) -> str:
@@ -82,7 +132,10 @@ class Checked:
 
 @dataclass(frozen=True, slots=True)
 class LintResult:
+    """What linting found; ``empty`` are the paths given that yielded no message file."""
+
     checked: tuple[Checked, ...] = ()
+    empty: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -111,8 +164,9 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 
 
 def check_document(document: Document, config: Config) -> Checked:
-    """Everything offline checking finds in one document, placed in its file."""
-    findings = [f for f in document.problems if config.wants(f.code)]
+    """Everything offline checking finds in one document, placed in its file, less what its
+    ``# msgkit: ignore`` comments suppress."""
+    findings = [f for f in document.problems if config.wants(f.code, f.severity)]
     if document.markup is not None:
         params = document.params
         report = validate(
@@ -132,7 +186,17 @@ def check_document(document: Document, config: Config) -> Checked:
             config=config,
         )
         findings.extend(document.locate(d) for d in Report.of(diagnostics))
-    return Checked(document, tuple(sorted(findings, key=_position)))
+    suppressed: list[Finding] = []
+    if document.kind == "yaml" and findings:
+        findings, suppressed = _suppress(document, findings)
+    return Checked(document, tuple(sorted(findings, key=_position)), tuple(suppressed))
+
+
+def _suppress(document: Document, findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    from .suppressions import directives, split
+
+    found = directives(document)
+    return split(findings, found) if found else (findings, [])
 
 
 # --- collecting files ------------------------------------------------------------------------
@@ -248,9 +312,17 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
 
     Raises :class:`PathNotFoundError` for a path that does not exist at all. A broken symlink
     or a symlink loop named explicitly exists (as a directory entry) and becomes a finding.
+    Raises :class:`NoMessageFilesError` for paths that yield no message file, unless
+    ``options.allow_empty``.
     """
+    return _collect(paths, options)[0]
+
+
+def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
+    """(the files to lint, why each path that yielded none did not)."""
     base = [_Patterns(None, DEFAULT_EXCLUDE), _Patterns(options.root, options.exclude)]
     targets: list[str] = []
+    empty: list[str] = []
     seen: set[str] = set()
     for raw in paths or ["."]:
         if raw == STDIN:
@@ -259,22 +331,49 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
                 targets.append(STDIN)
             continue
         if not os.path.lexists(raw):
-            raise PathNotFoundError(f"path {raw!r} does not exist")
+            raise PathNotFoundError(f"path {raw!r} does not exist{_did_you_mean(raw)}")
         path = Path(raw)
         if options.force_exclude and _excluded_anywhere(path, base[1:]):
+            # Skipping a named path is what force-exclude is for (pre-commit names every
+            # changed file), so it is not an empty path.
             continue
         if path.is_dir():
             rules = list(base)
             if options.respect_gitignore:
                 rules.extend(_ancestor_gitignores(path.resolve()))
-            found = iter(sorted(str(p) for p in _walk(path, rules, options.respect_gitignore)))
+            found = sorted(str(p) for p in _walk(path, rules, options.respect_gitignore))
+            if not found:
+                empty.append(_empty_directory(raw, options))
         else:
-            found = iter([raw])
+            found = [raw]
         for name in found:
             if name not in seen:
                 seen.add(name)
                 targets.append(name)
-    return targets
+    if empty and not options.allow_empty:
+        raise NoMessageFilesError(empty)
+    return targets, empty
+
+
+def _empty_directory(raw: str, options: LintOptions) -> str:
+    skipped = "exclude patterns" + (" and .gitignore" if options.respect_gitignore else "")
+    return (
+        f"{raw!r} holds no message file ({', '.join('*' + s for s in SUFFIXES)}) "
+        f"that the {skipped} leave in"
+    )
+
+
+def _did_you_mean(raw: str) -> str:
+    """A close name in the same directory, for a path that does not exist (a typo)."""
+    import difflib
+
+    parent, name = os.path.split(raw.rstrip("/\\")) if raw.rstrip("/\\") else ("", raw)
+    try:
+        names = os.listdir(parent or ".")
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"; did you mean {os.path.join(parent, close[0])!r}?" if close else ""
 
 
 def read_target(
@@ -302,24 +401,50 @@ def lint(
     unless ``stdin_kind`` says what it is.
     """
     options = options or LintOptions()
+    targets, empty = _collect(paths, options)
     checked = [
-        check_document(read_target(t, stdin, stdin_kind), options.config)
-        for t in collect(paths, options)
+        check_document(read_target(t, stdin, stdin_kind), options.config_for(t)) for t in targets
     ]
     for extra in passes:
         added: dict[str, list[Finding]] = {}
         for finding in extra(checked, options):
-            if options.config.wants(finding.code):
+            if options.config_for(finding.path).wants(finding.code, finding.severity):
                 added.setdefault(finding.path, []).append(finding)
         if added:
-            checked = [
-                Checked(
-                    c.document,
-                    tuple(sorted((*c.findings, *added.get(c.path, ())), key=_position)),
-                )
-                for c in checked
-            ]
-    return LintResult(tuple(checked))
+            checked = [_add(c, added[c.path]) if c.path in added else c for c in checked]
+    if options.report_unused_ignores:
+        checked = [_report_unused(c, options) for c in checked]
+    return LintResult(tuple(checked), tuple(empty))
+
+
+def _add(checked: Checked, findings: list[Finding]) -> Checked:
+    """``checked`` with a pass's findings added, less what its comments suppress."""
+    suppressed: list[Finding] = []
+    if checked.document.kind == "yaml":
+        findings, suppressed = _suppress(checked.document, findings)
+    return Checked(
+        checked.document,
+        tuple(sorted((*checked.findings, *findings), key=_position)),
+        (*checked.suppressed, *suppressed),
+    )
+
+
+def _report_unused(checked: Checked, options: LintOptions) -> Checked:
+    from .suppressions import directives, unused
+
+    found = directives(checked.document)
+    if not found:
+        return checked
+    config = options.config_for(checked.path)
+    extra = [
+        f
+        for f in unused(checked.path, found, checked.suppressed)
+        if config.wants(f.code, f.severity)
+    ]
+    if not extra:
+        return checked
+    findings = tuple(sorted((*checked.findings, *extra), key=_position))
+    return Checked(checked.document, findings, checked.suppressed)
 
 
 def lint_text(
