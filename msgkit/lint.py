@@ -14,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .capping import cap, precap
 from .checks.offline import check_params, validate
 from .config import Config
-from .diagnostics import Report
+from .diagnostics import Diagnostic, Report
 from .documents import (
     SUFFIXES,
     Document,
@@ -165,8 +166,10 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 
 def check_document(document: Document, config: Config) -> Checked:
     """Everything offline checking finds in one document, placed in its file, less what its
-    ``# msgkit: ignore`` comments suppress."""
+    ``# msgkit: ignore`` comments suppress, and at most ``config.max_findings_per_code`` of each
+    code (then one finding that says how many more there were)."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
+    dropped = None
     if document.markup is not None:
         params = document.params
         report = validate(
@@ -176,7 +179,13 @@ def check_document(document: Document, config: Config) -> Checked:
             monitor_notify_url=params.get("monitor_notify_url"),
             config=config,
         )
-        findings.extend(document.locate(d) for d in report)
+        diagnostics: Iterable[Diagnostic] = report
+        # Past the cap a diagnostic is only counted, not placed; unless a suppression comment
+        # may hide some of those placed, and those past the cap must then take their place.
+        may_suppress = document.kind == "yaml" and "msgkit" in (document.text or "")
+        if config.max_findings_per_code and not may_suppress:
+            diagnostics, dropped = precap(report, config.max_findings_per_code)
+        findings.extend(document.locate(d) for d in diagnostics)
     elif document.params:
         params = document.params
         diagnostics = check_params(
@@ -189,6 +198,8 @@ def check_document(document: Document, config: Config) -> Checked:
     suppressed: list[Finding] = []
     if document.kind == "yaml" and findings:
         findings, suppressed = _suppress(document, findings)
+    if config.max_findings_per_code:
+        findings = cap(findings, config, dropped)
     return Checked(document, tuple(sorted(findings, key=_position)), tuple(suppressed))
 
 

@@ -87,6 +87,14 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     default=None,
     help="The --language codes are the whole catalogue.",
 )
+@click.option(
+    "--max-findings-per-code",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Show at most N findings of one code per file, then how many more (default: 50; "
+    "0: all).",
+)
 @stdin_kind_option()
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes in place (- : print the fixed input)."
@@ -141,6 +149,7 @@ def lint(
     max_msg_length: int | None,
     languages: tuple[str, ...],
     languages_only: bool | None,
+    max_findings_per_code: int | None,
     stdin_kind: Kind | None,
     fix: bool,
     show_diff: bool,
@@ -197,6 +206,7 @@ def lint(
         max_msg_length=max_msg_length,
         languages=languages,
         languages_only=languages_only,
+        max_findings_per_code=max_findings_per_code,
     )
     allow_empty = bool(_pick(allow_empty, settings, "allow-empty", False))
     options = LintOptions(

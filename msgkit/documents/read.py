@@ -321,9 +321,24 @@ def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
                     return int(event.start_mark.index) if event.start_mark else 0
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # libyaml refuses deep flow collections itself, reading ahead of the events: what it
+        # stopped on is nesting when that many collections are open there.
+        mark = error.problem_mark or error.context_mark
+        at = int(mark.index) if mark is not None else len(text)
+        if _flow_depth(text, at) > _MAX_YAML_DEPTH:
+            return at
+        raise
     finally:
         loader.dispose()
     return None
+
+
+def _flow_depth(text: str, end: int) -> int:
+    """How many flow collections are open at ``end``, counting brackets (an estimate: it is
+    asked only where the parser has already failed)."""
+    opened = text.count("[", 0, end) + text.count("{", 0, end)
+    return opened - text.count("]", 0, end) - text.count("}", 0, end)
 
 
 def _read_yaml(text: str, path: str, bom: bool) -> Document:
