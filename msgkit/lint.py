@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .capping import cap, precap
+from .capping import cap
 from .checks.offline import check_params, validate
 from .config import Config
-from .diagnostics import Diagnostic, Report
+from .diagnostics import Report
 from .documents import (
     SUFFIXES,
     Document,
@@ -169,23 +169,20 @@ def check_document(document: Document, config: Config) -> Checked:
     ``# msgkit: ignore`` comments suppress, and at most ``config.max_findings_per_code`` of each
     code (then one finding that says how many more there were)."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
-    dropped = None
     if document.markup is not None:
         params = document.params
+        # Past the cap the checks only count; unless a suppression comment may hide some of
+        # what they report, and those past the cap must then take their place.
+        may_suppress = document.kind == "yaml" and "msgkit" in (document.text or "")
         report = validate(
             document.markup,
             tag=params.get("tag"),
             notify_url=params.get("notify_url"),
             monitor_notify_url=params.get("monitor_notify_url"),
             config=config,
+            max_per_code=0 if may_suppress else config.max_findings_per_code,
         )
-        diagnostics: Iterable[Diagnostic] = report
-        # Past the cap a diagnostic is only counted, not placed; unless a suppression comment
-        # may hide some of those placed, and those past the cap must then take their place.
-        may_suppress = document.kind == "yaml" and "msgkit" in (document.text or "")
-        if config.max_findings_per_code and not may_suppress:
-            diagnostics, dropped = precap(report, config.max_findings_per_code)
-        findings.extend(document.locate(d) for d in diagnostics)
+        findings.extend(document.locate(d) for d in report)
     elif document.params:
         params = document.params
         diagnostics = check_params(
@@ -199,7 +196,7 @@ def check_document(document: Document, config: Config) -> Checked:
     if document.kind == "yaml" and findings:
         findings, suppressed = _suppress(document, findings)
     if config.max_findings_per_code:
-        findings = cap(findings, config, dropped)
+        findings = cap(findings, config)
     return Checked(document, tuple(sorted(findings, key=_position)), tuple(suppressed))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from itertools import accumulate
 from typing import Literal, NamedTuple
@@ -76,10 +77,11 @@ class Problem(NamedTuple):
 class Scan:
     """What :func:`scan` found: the segments, the problems, and a locator for positions.
 
-    The locator is made on first use: clean markup never needs one.
+    The locator is made on first use: clean markup never needs one. ``more`` counts the
+    problems found past the ``limit`` of :func:`scan`, which are not in ``problems``.
     """
 
-    __slots__ = ("_locator", "problems", "segments", "source")
+    __slots__ = ("_locator", "more", "problems", "segments", "source")
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class Scan:
         self.segments = segments
         self.problems = problems
         self._locator = locator
+        self.more = 0
 
     @property
     def locator(self) -> Locator:
@@ -304,18 +307,16 @@ def _stray(source: str, offset: int, token: str, hint: str | None) -> tuple[int,
     return at, hint
 
 
-_NO_SPECIALS: list[int] = []
-
-
 class Locator:
     """Finds offsets, lines and columns in a markup string, lazily.
 
     Each index (element starts, comments and processing instructions, line starts, attributes
     of a start tag) is built once, on first use, so a msg with thousands of diagnostics costs
-    one pass over the string, not one pass per diagnostic.
+    one pass over the string, not one pass per diagnostic. Element and comment starts are
+    indexed only as far as asked for: the first few of a hundred thousand cost what they cost.
     """
 
-    __slots__ = ("_elements", "_lines", "_specials", "_tags", "source")
+    __slots__ = ("_done", "_elements", "_lines", "_specials", "_tags", "_tokens", "source")
 
     # Comments, CDATA sections and processing instructions can hold '<' that starts no element.
     _TOKENS = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(?=[^/!?])", re.S)
@@ -325,40 +326,46 @@ class Locator:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._elements: list[int] | None = None
-        self._specials: list[int] = _NO_SPECIALS  # replaced when _elements is built
+        self._elements: list[int] = []
+        self._specials: list[int] = []
+        self._tokens: Iterator[re.Match[str]] | None = None  # where indexing goes on from
+        self._done = False  # every element and comment start is indexed
         self._lines: list[int] | None = None
         self._tags: dict[int, tuple[dict[str, int], int, bool]] | None = None
 
-    def _index(self) -> list[int]:
-        if self._elements is None:
-            elements: list[int] = []
-            specials: list[int] = []
-            self._specials = specials
-            source = self.source
-            for m in self._TOKENS.finditer(source):
-                start = m.start()
-                if m.end() - start == 1:
-                    elements.append(start)
-                elif not source.startswith("<![", start):
-                    specials.append(start)
-            self._elements = elements
-        return self._elements
+    def _index(self, found: list[int], index: int) -> None:
+        """Index element and comment starts until ``found`` (one of the two) has ``index``."""
+        if self._done:
+            return
+        tokens = self._tokens
+        if tokens is None:
+            tokens = self._tokens = self._TOKENS.finditer(self.source)
+        elements, specials, source = self._elements, self._specials, self.source
+        for m in tokens:
+            start = m.start()
+            if m.end() - start == 1:
+                elements.append(start)
+            elif not source.startswith("<![", start):
+                specials.append(start)
+            if len(found) > index:
+                return
+        self._done = True
+        self._tokens = None
 
     def element(self, index: int) -> int:
         """Offset of the ``<`` that opens the element with document-order ``index``."""
         elements = self._elements
-        if elements is None:
-            elements = self._index()
+        if index >= len(elements):
+            self._index(elements, index)
         if 0 <= index < len(elements):
             return elements[index]
         return 0
 
     def special(self, index: int) -> int:
         """Offset of the comment or processing instruction with document-order ``index``."""
-        if self._elements is None:
-            self._index()
         specials = self._specials
+        if index >= len(specials):
+            self._index(specials, index)
         if 0 <= index < len(specials):
             return specials[index]
         return 0
@@ -552,11 +559,17 @@ _LANGUAGE = ["language"]
 _URL_ALLOWED = ALLOWED["url"]
 
 
-def scan(source: str) -> Scan:
-    """Parse ``source`` and collect its segments and structural problems (never raises)."""
+def scan(source: str, limit: int = 0) -> Scan:
+    """Parse ``source`` and collect its segments and structural problems (never raises).
+
+    With a ``limit``, problems past the first ``limit + 1`` are counted in ``Scan.more``
+    instead of being described (the one past the limit says where the rest begin).
+    """
     segments: list[RawSegment] = []
     problems: list[Problem] = []
     scan_ = Scan(source, segments, problems)
+    keep = limit + 1 if limit > 0 else sys.maxsize  # problems described before counting
+    more = 0
     try:
         root = etree.fromstring(_OPEN + source + _CLOSE, _PARSER)
     except etree.XMLSyntaxError as error:
@@ -582,7 +595,9 @@ def scan(source: str) -> Scan:
         if isinstance(tag, str):
             index += 1
             mine = index
-            if declares and node.nsmap:
+            if declares and node.nsmap and len(problems) >= keep:
+                more += 1
+            elif declares and node.nsmap:
                 problems.append(
                     Problem(
                         f"namespace declarations are not allowed in a msg "
@@ -592,7 +607,11 @@ def scan(source: str) -> Scan:
                     )
                 )
             if len(node):
-                text = _nested(node, tag, mine, special, scan_.locator, problems)
+                if len(problems) >= keep:
+                    more += 1
+                    text = "".join(str(t) for t in node.itertext())
+                else:
+                    text = _nested(node, tag, mine, special, scan_.locator, problems)
                 for inner in node.iterdescendants():
                     if isinstance(inner.tag, str):
                         index += 1
@@ -623,32 +642,52 @@ def scan(source: str) -> Scan:
                     else:
                         language = node.get("language")
                         gender = node.get("gender")
-                    if len(names) > (language is not None) + (gender is not None):
+                    unknown = len(names) - (language is not None) - (gender is not None)
+                    if unknown and len(problems) >= keep:
+                        more += unknown
+                    elif unknown:
                         problems.extend(
                             _attribute_problems(node, tag, _SPEECH_ALLOWED, mine, scan_.locator)
                         )
                 append(_raw(("speech", text, language, gender, mine, -1)))
             elif tag == "url":
-                if node.keys():
+                if node.keys() and len(problems) >= keep:
+                    more += len(node.keys())
+                elif node.keys():
                     problems.extend(
                         _attribute_problems(node, tag, _URL_ALLOWED, mine, scan_.locator)
                     )
                 append(_raw(("url", text, None, None, mine, -1)))
+            elif len(problems) >= keep:
+                more += 1
             else:
                 problems.append(_unknown_element(node, tag, scan_.locator.element(mine)))
         else:
             special += 1
-            what = "comments" if isinstance(node, etree._Comment) else "processing instructions"
-            problems.append(
-                Problem(
-                    f"{what} are not allowed in a msg", scan_.locator.special(special), "remove it"
+            if len(problems) >= keep:
+                more += 1
+            else:
+                problems.append(
+                    _problem(
+                        (
+                            _COMMENTS if isinstance(node, etree._Comment) else _INSTRUCTIONS,
+                            scan_.locator.special(special),
+                            "remove it",
+                        )
+                    )
                 )
-            )
             mine = index
         tail = node.tail
         if tail:
             append(_raw(("text", tail, None, None, -1, mine)))
+    scan_.more = more
     return scan_
+
+
+_COMMENTS = "comments are not allowed in a msg"
+_INSTRUCTIONS = "processing instructions are not allowed in a msg"
+# Problem from a complete 3-tuple, as _raw makes a RawSegment.
+_problem: Callable[[tuple[str, int, str | None]], Problem] = partial(tuple.__new__, Problem)
 
 
 def _nested(

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any, TextIO
 
@@ -79,18 +80,27 @@ def _headline(finding: Finding, color: bool) -> str:
 _KEY_VALUE = re.compile(r"""(["']?)([\w\- ]+)\1\s*[:=]\s*["']?([^\s"',}&]+)""")
 
 
+@lru_cache(maxsize=16)
 def _mask_secrets(line: str) -> str:
     """``line`` with every secret msgkit recognises starred out, character for character (so
-    columns still line up): output goes to CI logs, which must never carry a token."""
+    columns still line up): output goes to CI logs, which must never carry a token.
+
+    Kept for the lines last asked for: a long line with many findings is searched once."""
     from .documents.inspect import _SECRET_KEY, _SECRET_VALUE, _SECRET_WORDS
 
     if not _SECRET_WORDS.search(line):
         return line
     spans = [(m.end(1) + 1, m.end()) for m in _SECRET_VALUE.finditer(line)]
     spans += [(m.start(3), m.end(3)) for m in _KEY_VALUE.finditer(line) if _SECRET_KEY.search(m[2])]
-    for start, end in spans:
-        line = line[:start] + "*" * (end - start) + line[end:]
-    return line
+    pieces: list[str] = []  # joined once: a long line can hold tens of thousands of secrets
+    done = 0
+    for start, end in sorted(spans):
+        start = max(start, done)
+        if end > start:
+            pieces += (line[done:start], "*" * (end - start))
+            done = end
+    pieces.append(line[done:])
+    return "".join(pieces)
 
 
 def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tuple[str, str]:

@@ -40,8 +40,11 @@ class LineIndex:
         if not 1 <= number <= len(starts):
             return None
         start = starts[number - 1]
-        found = _LINE_BREAK.search(self.text, start)
-        return self.text[start : found.start() if found is not None else len(self.text)]
+        # Up to the next line's start (not a search for the break: the last line can be long).
+        line = self.text[start : starts[number] if number < len(starts) else len(self.text)]
+        if line.endswith("\r\n"):
+            return line[:-2]
+        return line[:-1] if line.endswith(("\n", "\r")) else line
 
 
 def _cell(char: str, at: int) -> tuple[str, int]:

@@ -92,15 +92,46 @@ def _rules_of(config: Config) -> _Rules:
 
 
 class _Collector:
-    """Builds diagnostics with positions, honouring select/ignore."""
+    """Builds diagnostics with positions, honouring select/ignore.
 
-    __slots__ = ("config", "items", "locator", "scan")
+    With a ``limit``, diagnostics of a code past the first ``limit`` are counted, not built:
+    :meth:`summaries` then says how many more there were, where the first of them is.
+    """
 
-    def __init__(self, config: Config, locator: Locator | None) -> None:
+    __slots__ = ("config", "counts", "first_hidden", "items", "limit", "locator", "scan")
+
+    def __init__(self, config: Config, locator: Locator | None, limit: int = 0) -> None:
         self.config = config
         self.locator = locator
         self.scan: Scan | None = None  # a locator comes from here when one is first needed
         self.items: list[Diagnostic] = []
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+        # code -> where the first diagnostic not built is: (offset, field, line, column)
+        self.first_hidden: dict[str, tuple[int | None, str, int | None, int | None]] = {}
+
+    def full(self, code: str) -> bool:
+        """Whether another diagnostic of ``code`` would only be counted."""
+        return bool(self.limit) and self.counts.get(code, 0) >= self.limit
+
+    def count(self, code: str, more: int) -> None:
+        """``more`` diagnostics of ``code`` past the limit, found without being built."""
+        if more and self.config.wants(code):
+            self.counts[code] = self.counts.get(code, 0) + more
+
+    def summaries(self) -> list[Diagnostic]:
+        """One ``warning_findings_truncated`` per code that had more than ``limit``."""
+        if not self.first_hidden:
+            return []
+        from ..capping import TRUNCATED, truncated
+
+        found = []
+        for code, (offset, field, line, column) in self.first_hidden.items():
+            summary = truncated(self.config, code, self.counts[code] - self.limit, self.limit)
+            if summary is not None:
+                message, hint = summary
+                found.append(Diagnostic(TRUNCATED, _W, message, line, column, hint, field, offset))
+        return found
 
     def current(self) -> Locator | None:
         """The locator for positions, made from the scan on first use (clean markup needs none)."""
@@ -128,11 +159,18 @@ class _Collector:
     ) -> None:
         if not self.config.wants(code, severity):
             return
+        if self.limit:
+            seen = self.counts[code] = self.counts.get(code, 0) + 1
+            if seen > self.limit and code in self.first_hidden:
+                return
         line = column = None
         if offset is not None:
             locator = self.current()
             if locator is not None:
                 line, column = locator.position(offset)
+        if self.limit and self.counts[code] > self.limit:
+            self.first_hidden[code] = (offset, field, line, column)
+            return
         if length is None and fix is not None and fix.start == offset:
             length = fix.end - fix.start
         self.items.append(
@@ -527,7 +565,7 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
     rules = _rules_of(config)
     if c is None:
         c = _Collector(config, None)
-    result = scan(markup)
+    result = scan(markup, c.limit)
     c.locator = None
     c.scan = result  # its locator (made only if a diagnostic needs a position) is shared
     length = len(markup)
@@ -600,6 +638,7 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
             hint=hint,
             fix=fix,
         )
+    c.count("error_msg_invalid_xml", result.more)
     if not result.problems:
         _check_segments(c, rules, result.segments)
     return c.items
@@ -712,11 +751,14 @@ def validate(
     config: Config | None = None,
     online: bool = False,
     online_options: OnlineOptions | None = None,
+    max_per_code: int = 0,
 ) -> Report:
     """Check a msg and its parameters as the provider would, before anything is sent.
 
     With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
-    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
+    network (see :mod:`msgkit.checks.online`), as ``online_options`` says. With
+    ``max_per_code`` the offline checks report at most that many diagnostics of one code, then
+    one ``warning_findings_truncated`` that says how many more there were (0: every one).
     Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
     """
     if config is None:
@@ -729,7 +771,7 @@ def validate(
         raise TypeError(
             f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
         )
-    c = _Collector(config, None)
+    c = _Collector(config, None, max_per_code)
     check_msg(markup, config, c)
     if tag is not None or notify_url is not None or monitor_notify_url is not None:
         check_params(
@@ -739,6 +781,8 @@ def validate(
             config=config,
             c=c,
         )
+    if c.first_hidden:
+        c.items.extend(c.summaries())
     if online:
         from .online import check_markup_online  # the network stack loads only when asked
 

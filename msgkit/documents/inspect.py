@@ -124,8 +124,8 @@ def _inspect(
 
     segments_ok = True
     if not is_valid("message", data):
-        errors = _schema_errors(data)
-        if errors is None:  # too deep for jsonschema to describe
+        checked = _schema_errors(data)
+        if checked is None:  # too deep for jsonschema to describe
             problems.append(
                 _problem(
                     path,
@@ -136,11 +136,21 @@ def _inspect(
                 )
             )
             return Document(path, kind, text, data, problems=tuple(problems), bom=bom, tree=tree)
+        errors, counted = checked
+        budget = _Budget(_DESCRIBED)
         for error in errors:
             if tuple(error.absolute_path)[:1] == ("segments",):
                 segments_ok = False
-            for message, offset, hint in _describe(error, tree, secret_paths):
+            for message, offset, hint in _describe(error, tree, secret_paths, budget):
                 add(message, offset, hint)
+        more = counted + budget.more
+        if more:
+            add(
+                f"{more:,} more problems with the document's keys and segments "
+                f"(only the first {_DESCRIBED:,} are described)",
+                tree.key(("segments",)) if "segments" in data else tree.value(()),
+                "fix the ones described first",
+            )
 
     markup: str | None = None
     pieces: tuple[_Piece, ...] | None = None
@@ -165,19 +175,63 @@ def _as_code(finding: Finding, code: str) -> Finding:
     return Finding(finding.path, diagnostic, finding.line, finding.column)
 
 
-def _schema_errors(data: Any) -> list[ValidationError] | None:
-    """What jsonschema says is wrong; ``None`` when the data is too deep for it."""
+# Schema problems of one document described in full; more are only counted. Describing one costs
+# jsonschema tens of microseconds, and a 1 MB document can hold a hundred thousand.
+_DESCRIBED = 1000
+
+
+class _Budget:
+    """How many more problems may be described, and how many were only counted."""
+
+    __slots__ = ("left", "more")
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.more = 0
+
+    def spend(self) -> bool:
+        """Whether one more problem may be described (else it is counted)."""
+        if self.left > 0:
+            self.left -= 1
+            return True
+        self.more += 1
+        return False
+
+
+def _schema_errors(data: Any) -> tuple[list[ValidationError], int] | None:
+    """What jsonschema says is wrong, and how many invalid segments were only counted;
+    ``None`` when the data is too deep for jsonschema.
+
+    Segments are checked one by one with the compiled schema, and only the first
+    ``_DESCRIBED`` invalid ones are given to jsonschema to describe.
+    """
     from ..schemas import validator
 
+    check = validator("message")
+    segments = data.get("segments") if isinstance(data, dict) else None
     try:
-        errors = list(validator("message").iter_errors(data))
+        if not isinstance(segments, list):
+            errors = list(check.iter_errors(data))
+            more = 0
+        else:
+            errors = list(check.iter_errors({**data, "segments": []}))
+            more = 0
+            for index, item in enumerate(segments):
+                if is_valid("message", {"segments": [item]}):
+                    continue
+                if len(errors) >= _DESCRIBED:
+                    more += 1
+                    continue
+                for error in check.iter_errors({"segments": [item]}):
+                    error.path[1] = index  # ("segments", 0, ...) in the one-item document
+                    errors.append(error)
     except RecursionError:
         return None
-    return sorted(errors, key=lambda e: [str(step) for step in e.absolute_path])
+    return sorted(errors, key=lambda e: [str(step) for step in e.absolute_path]), more
 
 
 def _describe(
-    error: ValidationError, tree: _Tree, secrets: set[PathKey]
+    error: ValidationError, tree: _Tree, secrets: set[PathKey], budget: _Budget
 ) -> Iterator[tuple[str, int | None, str | None]]:
     """Say a jsonschema error in the document's terms: (message, offset, hint)."""
     path: PathKey = tuple(error.absolute_path)
@@ -190,7 +244,7 @@ def _describe(
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = list(subschema.get("properties", {}))
         for key in instance:
-            if key in allowed or (*path, key) in secrets:
+            if key in allowed or (*path, key) in secrets or not budget.spend():
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             where = f" in {name}" if path else ""
@@ -239,7 +293,7 @@ def _describe(
             return
         for sub in error.context or ():
             if sub.relative_schema_path and sub.relative_schema_path[0] == matching[0]:
-                yield from _describe(sub, tree, secrets)
+                yield from _describe(sub, tree, secrets, budget)
         return
     if keyword == "type":
         expected = value

@@ -232,6 +232,9 @@ def _read_json(text: str, path: str, bom: bool) -> Document:
         return Document(path, "json", text, problems=(problem,), bom=bom)
     except RecursionError:
         return Document(path, "json", text, problems=(_nested(path, text),), bom=bom)
+    crowded = _json_crowded(text)
+    if crowded is not None:
+        return Document(path, "json", text, problems=(_crowded(path, text, crowded),), bom=bom)
     tree = _JsonTree(text)
     extra = []
     if duplicated:
@@ -240,6 +243,40 @@ def _read_json(text: str, path: str, bom: bool) -> Document:
 
 
 _JSON_HINT = 'fix the JSON syntax; a message document looks like {"msg": "..."}'
+
+# A message document has a handful of keys and values (a msg, its parameters, at most some
+# hundreds of segments). One with tens of thousands is no message document, and describing each
+# of them would cost more than reading them: it is reported once, as it is.
+MAX_VALUES = 20_000
+
+
+def _crowded(path: str, text: str, offset: int) -> Finding:
+    return _problem(
+        path,
+        text,
+        f"the document has more than {MAX_VALUES:,} keys and values; a message document has a "
+        "handful",
+        offset=offset,
+        hint="a msg is at most 1000 characters: is this really a message file?",
+    )
+
+
+def _json_crowded(text: str) -> int | None:
+    """Offset of the key or value past the first ``MAX_VALUES`` of valid JSON text, if any.
+
+    Every key and value but the first follows one of , : [ { so counting those (inside strings
+    too) bounds them from above; only text over the bound has its tokens counted.
+    """
+    bound = 1 + sum(text.count(c) for c in ",:[{")
+    if bound <= MAX_VALUES:
+        return None
+    seen = 0
+    for token in _JSON_TOKEN.finditer(text):
+        if text[token.start()] not in ",:]}":
+            seen += 1
+            if seen > MAX_VALUES:
+                return token.start()
+    return None
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -301,24 +338,31 @@ def _nested(path: str, text: str) -> Finding:
     return _problem(path, text, "the document is nested too deeply", offset=0, hint=_FLAT)
 
 
-def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
-    """Offset of the collection that nests deeper than ``_MAX_YAML_DEPTH``, if one does.
+def _yaml_shape(loader_class: Any, text: str) -> tuple[int, bool] | None:
+    """Where the YAML first nests deeper than ``_MAX_YAML_DEPTH`` or holds more than
+    ``MAX_VALUES`` keys and values: (offset, whether it is the nesting); ``None`` when neither.
 
-    Parsing events is iterative, so this is safe where composing is not; it runs only when the
-    text has enough [, {, - and : in it to nest that deep at all.
+    Parsing events is iterative, so this is safe where composing is not, and it stops where it
+    finds out. It runs only when the text has enough [, {, -, :, ? and , in it to nest that deep
+    at all (every node but the first follows one of them).
     """
-    if sum(text.count(c) for c in "[{-:?") <= _MAX_YAML_DEPTH:
+    if sum(text.count(c) for c in "[{-:?,") <= _MAX_YAML_DEPTH:
         return None
     import yaml
 
     loader = loader_class(text)
     depth = 0
+    nodes = 0
     try:
         while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_VALUES:
+                    return (int(event.start_mark.index) if event.start_mark else 0), False
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > _MAX_YAML_DEPTH:
-                    return int(event.start_mark.index) if event.start_mark else 0
+                    return (int(event.start_mark.index) if event.start_mark else 0), True
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
@@ -327,7 +371,7 @@ def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
         mark = error.problem_mark or error.context_mark
         at = int(mark.index) if mark is not None else len(text)
         if _flow_depth(text, at) > _MAX_YAML_DEPTH:
-            return at
+            return at, True
         raise
     finally:
         loader.dispose()
@@ -341,16 +385,37 @@ def _flow_depth(text: str, end: int) -> int:
     return opened - text.count("]", 0, end) - text.count("}", 0, end)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _read_yaml(text: str, path: str, bom: bool) -> Document:
     import yaml
 
+    # Text from a file is UTF-8 and has none; text given to lint_text may (libyaml cannot
+    # encode it, PyYAML refuses it).
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        problem = _problem(
+            path,
+            text,
+            f"U+{ord(surrogate.group()):04X} is a lone surrogate, not a character: "
+            "YAML cannot hold it",
+            offset=surrogate.start(),
+            hint="check the text's encoding",
+        )
+        return Document(path, "yaml", text, problems=(problem,), bom=bom)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        deep = _yaml_too_deep(loader_class, text)
+        shape = _yaml_shape(loader_class, text)
     except yaml.YAMLError:
-        deep = None  # reported below, as the loader finds it
-    if deep is not None:
-        problem = _problem(path, text, "the document is nested too deeply", offset=deep, hint=_FLAT)
+        shape = None  # reported below, as the loader finds it
+    if shape is not None:
+        at, deep = shape
+        problem = (
+            _problem(path, text, "the document is nested too deeply", offset=at, hint=_FLAT)
+            if deep
+            else _crowded(path, text, at)
+        )
         return Document(path, "yaml", text, problems=(problem,), bom=bom)
     loader = loader_class(text)
     try:

@@ -106,7 +106,7 @@ def _json_string(text: str, start: int) -> StringSpan:
     return pieces.span(start + 1, close, _json_encode)
 
 
-_JSON_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S)
+_JSON_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 
 
 def _literal_end(text: str, start: int) -> int:

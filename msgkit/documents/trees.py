@@ -30,7 +30,8 @@ class _Tree:
         raise NotImplementedError
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^\s\[\]{}",:]+|[,:]', re.S)
+# A string literal is matched run by run ("unrolled"), many times faster than char by char.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|[^\s\[\]{}",:]+|[,:]', re.S)
 
 
 class _JsonNode:
