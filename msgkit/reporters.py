@@ -230,9 +230,22 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
-    json.dump([finding_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _dump(value: Any, out: TextIO) -> None:
+    """``value`` as JSON that is valid UTF-8 whatever it holds: a lone surrogate (a file name
+    that is not UTF-8 reaches msgkit as those) is written as its ``\\uXXXX`` escape, which
+    reads back as the same string."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if not text.isascii():
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    out.write(text)
     out.write("\n")
+
+
+def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
+    _dump([finding_record(f) for f in result.findings], out)
 
 
 def _escape_data(value: str) -> str:
@@ -256,17 +269,20 @@ def _github(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
 
 
 def _uri(path: str) -> dict[str, str]:
-    """A SARIF artifact location: a URI reference (percent-encoded), relative where possible."""
+    """A SARIF artifact location: a URI reference (percent-encoded), relative where possible.
+
+    The name's bytes are what is encoded, so a file name that is not UTF-8 (which reaches
+    msgkit as lone surrogates) names the same file in the URI."""
     from urllib.parse import quote
 
     pure = PurePath(path)
     if not pure.is_absolute():
-        return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
+        return {"uri": quote(os.fsencode(pure.as_posix())), "uriBaseId": "%SRCROOT%"}
     try:
         relative = Path(path).relative_to(Path.cwd()).as_posix()
     except ValueError:
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(os.fsencode(relative)), "uriBaseId": "%SRCROOT%"}
 
 
 def rule_name(code: str) -> str:
@@ -342,8 +358,7 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
             }
         ],
     }
-    json.dump(log, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    _dump(log, out)
 
 
 Reporter = Callable[[LintResult, TextIO, bool, bool], None]

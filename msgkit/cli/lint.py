@@ -175,6 +175,7 @@ def lint(
     warnings under --strict), 2 usage error, a path that does not exist, or a path that holds
     no message file (unless --allow-empty).
     """
+    _tolerate_any_text(sys.stdout)
     from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
@@ -281,7 +282,14 @@ def lint(
     out = sys.stderr if fixing_stdin else sys.stdout
     if fix or show_diff:
         result, changed = _fix(
-            result, options, fmt=fmt, write=not show_diff, quiet=quiet, stdin=read, out=out
+            result,
+            options,
+            fmt=fmt,
+            write=not show_diff,
+            quiet=quiet,
+            stdin=read,
+            out=out,
+            paths=paths,
         )
         if show_diff:
             ctx.exit(1 if changed else 0)
@@ -302,18 +310,22 @@ def _fix(
     quiet: bool,
     stdin: list[bytes],
     out: Any,
+    paths: tuple[str, ...] = (),
 ) -> tuple[Any, int]:
     """Fix what can be fixed; with ``write=False`` print the diffs instead of writing.
 
     Files are rewritten in place; standard input is printed back, fixed, on standard output.
+    A file that is a symlink to one outside the directory it was found in (the current
+    directory, for a file named on the command line) is not written, and the output says so.
     """
-    from ..fixes import diff, fix_document
+    from ..fixes import UnsafeWriteError, diff, fix_document
     from ..fixes import write as write_file
     from ..lint import STDIN_NAME, Checked, LintResult
 
     checked: list[Checked] = []
     changed = 0
     notes: list[str] = []
+    refused: list[str] = []
     for item in result.checked:
         is_stdin = item.path == STDIN_NAME
         if not any(f.edit is not None for f in item.findings):
@@ -335,16 +347,62 @@ def _fix(
         if is_stdin:
             _echo_stdin(stdin, outcome.text, item.document)
         else:
-            write_file(item.path, outcome)
+            try:
+                write_file(item.path, outcome, within=_started_for(item.path, paths))
+            except UnsafeWriteError as error:
+                refused.append(f"Not fixed {_shown(item.path)}: {error}")
+                checked.append(item)
+                continue
+            except OSError as error:
+                refused.append(
+                    f"Not fixed {_shown(item.path)}: cannot write it: {error.strerror or error}"
+                )
+                checked.append(item)
+                continue
         checked.append(outcome.checked)
-        notes.extend(f"Fixed {item.path}: {edit.description}" for edit in outcome.applied)
+        notes.extend(f"Fixed {_shown(item.path)}: {edit.description}" for edit in outcome.applied)
     if not write:
         what = f"{changed} file{'s' if changed != 1 else ''} would be fixed"
         click.echo(f"{what}; run with --fix to apply." if changed else "Nothing to fix.", err=True)
-    elif not quiet:
-        for note in notes:
-            click.echo(note, file=out if fmt in ("text", "concise") else sys.stderr)
+    else:
+        # What was not written is said even with --quiet: the findings stay, unexplained else.
+        for note in [*([] if quiet else notes), *refused]:
+            text_out = fmt in ("text", "concise") and not (quiet and note in refused)
+            click.echo(note, file=out if text_out else sys.stderr)
     return LintResult(tuple(checked), result.empty), changed
+
+
+def _tolerate_any_text(stream: Any) -> None:
+    """Let ``stream`` print any ``str``: a file name that is not UTF-8 reaches msgkit as lone
+    surrogates, which strict encoding refuses; they print as ``\\udcff`` escapes instead
+    (which JSON and SARIF read back as the same string)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+        reconfigure(errors="backslashreplace")
+
+
+def _started_for(path: str, paths: tuple[str, ...]) -> str:
+    """The directory the lint of ``path`` was started for: the deepest directory named on the
+    command line that holds it, else the current directory."""
+    here = os.path.abspath(path)
+    best = os.curdir
+    depth = -1
+    for named in paths or (os.curdir,):
+        directory = os.path.abspath(named)
+        if not os.path.isdir(named) or directory == here:
+            continue
+        try:
+            inside = os.path.commonpath([here, directory]) == directory
+        except ValueError:
+            inside = False
+        if inside and len(directory) > depth:
+            best, depth = named, len(directory)
+    return best
+
+
+def _shown(path: str) -> str:
+    """A path as printed: bytes that are not UTF-8 (kept as surrogates) as \\x escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _echo_stdin(read: list[bytes], text: str | None, document: Any) -> None:
