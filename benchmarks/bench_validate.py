@@ -231,9 +231,7 @@ DOCUMENTS: dict[str, tuple[str, Callable[[int], str]]] = {
     "invalid segments (unknown key)": ("json", lambda n: _segments(n, '{"bogus": 1}')),
     "invalid segments (distinct keys)": (
         "json",
-        lambda n: '{"segments": ['
-        + ",".join(f'{{"k{i}": 1}}' for i in range(n // 12))
-        + "]}",
+        lambda n: '{"segments": [' + ",".join(f'{{"k{i}": 1}}' for i in range(n // 12)) + "]}",
     ),
     "invalid segments (wrong types)": (
         "json",
@@ -257,8 +255,11 @@ DOCUMENTS: dict[str, tuple[str, Callable[[int], str]]] = {
         "json",
         lambda n: '{"msg": "hi", ' + ", ".join(f'"api_key_{i}": 1' for i in range(n // 17)) + "}",
     ),
-    "duplicate keys": ("json", lambda n: '{"msg": "hi", ' + '"tag": "t", ' * (n // 12) + "}"),
-    "deep nesting": ("json", lambda n: '{"msg": "hi", "x": ' + "[" * (n // 2) + "]" * (n // 2) + "}"),
+    "duplicate keys": ("json", lambda n: '{"msg": "hi"' + ', "tag": "t"' * (n // 12) + "}"),
+    "deep nesting": (
+        "json",
+        lambda n: '{"msg": "hi", "x": ' + "[" * (n // 2) + "]" * (n // 2) + "}",
+    ),
     "many nestings under the limit": (
         "json",
         lambda n: '{"msg": "hi", "x": [' + ",".join(["[" * 900 + "]" * 900] * (n // 1801)) + "]}",
@@ -296,8 +297,10 @@ DOCUMENTS: dict[str, tuple[str, Callable[[int], str]]] = {
     ),
     "YAML ignore comments": (
         "yaml",
-        lambda n: "segments:\n"
-        + "  - say: x  # msgkit: ignore[error_msg_invalid_gender]\n    gender: M\n" * (n // 70),
+        lambda n: (
+            "segments:\n"
+            + "  - say: x  # msgkit: ignore[error_msg_invalid_gender]\n    gender: M\n" * (n // 70)
+        ),
     ),
 }
 
@@ -315,11 +318,14 @@ DOCUMENTS.update(
     {
         "19,000 secret keys, long": (
             "json",
-            lambda n: '{"msg": "hi", '
-            + ", ".join(
-                f'"api_key_{i}_{"x" * _padded(n, UNDER // 2, 20)}": 1' for i in range(UNDER // 2)
-            )
-            + "}",
+            lambda n: (
+                '{"msg": "hi", '
+                + ", ".join(
+                    f'"api_key_{i}_{"x" * _padded(n, UNDER // 2, 20)}": 1'
+                    for i in range(UNDER // 2)
+                )
+                + "}"
+            ),
         ),
         "YAML 19,000 secret keys, long": (
             "yaml",
@@ -329,22 +335,32 @@ DOCUMENTS.update(
         ),
         "unknown keys, long": (
             "json",
-            lambda n: '{"msg": "hi", '
-            + ", ".join(
-                f'"key{i}_{"x" * _padded(n, UNDER // 2, 14)}": 1' for i in range(UNDER // 2)
-            )
-            + "}",
+            lambda n: (
+                '{"msg": "hi", '
+                + ", ".join(
+                    f'"key{i}_{"x" * _padded(n, UNDER // 2, 14)}": 1' for i in range(UNDER // 2)
+                )
+                + "}"
+            ),
         ),
         "6,000 invalid segments, long keys": (
             "json",
-            lambda n: '{"segments": ['
-            + ",".join(f'{{"k{i}{"x" * _padded(n, UNDER // 3, 14)}": 1}}' for i in range(UNDER // 3))
-            + "]}",
+            lambda n: (
+                '{"segments": ['
+                + ",".join(
+                    f'{{"k{i}{"x" * _padded(n, UNDER // 3, 14)}": 1}}' for i in range(UNDER // 3)
+                )
+                + "]}"
+            ),
         ),
         "YAML 6,000 invalid segments, long keys": (
             "yaml",
-            lambda n: "segments:\n"
-            + "".join(f"  - k{i}{'x' * _padded(n, UNDER // 3, 14)}: 1\n" for i in range(UNDER // 3)),
+            lambda n: (
+                "segments:\n"
+                + "".join(
+                    f"  - k{i}{'x' * _padded(n, UNDER // 3, 14)}: 1\n" for i in range(UNDER // 3)
+                )
+            ),
         ),
         "2,700 segments with bad languages, long": (
             "json",
@@ -356,11 +372,15 @@ DOCUMENTS.update(
         ),
         "YAML ignore comments, 3,800 segments": (
             "yaml",
-            lambda n: "segments:\n"
-            + (
-                "  - say: " + "x" * _padded(n, UNDER // 5, 75)
-                + "  # msgkit: ignore[error_msg_invalid_gender]\n    gender: M\n"
-            ) * (UNDER // 5),
+            lambda n: (
+                "segments:\n"
+                + (
+                    "  - say: "
+                    + "x" * _padded(n, UNDER // 5, 75)
+                    + "  # msgkit: ignore[error_msg_invalid_gender]\n    gender: M\n"
+                )
+                * (UNDER // 5)
+            ),
         ),
     }
 )
@@ -398,9 +418,11 @@ def run_documents(only: str | None = None) -> int:
 
     suffix = {"msg": ".msg", "json": ".msg.json", "yaml": ".msg.yaml"}
     formats = list(FORMATS)
-    print(f"{'file':40} {'kind':4} {'bytes':>9} {'lint_text':>9} " + " ".join(
-        f"{f:>8}" for f in formats
-    ) + "  findings   (ms; lint + report, per format)")
+    print(
+        f"{'file':40} {'kind':4} {'bytes':>9} {'lint_text':>9} "
+        + " ".join(f"{f:>8}" for f in formats)
+        + "  findings   (ms; lint + report, per format)"
+    )
     worst = (0.0, "")
     with tempfile.TemporaryDirectory() as directory:
         for name, kind, text in hostile_files():

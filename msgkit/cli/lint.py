@@ -92,8 +92,7 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     type=click.IntRange(min=0),
     default=None,
     metavar="N",
-    help="Show at most N findings of one code per file, then how many more (default: 50; "
-    "0: all).",
+    help="Show at most N findings of one code per file, then how many more (default: 50; 0: all).",
 )
 @stdin_kind_option()
 @click.option(

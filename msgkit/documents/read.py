@@ -277,6 +277,8 @@ def _json_crowded(text: str) -> int | None:
             if seen > MAX_VALUES:
                 return token.start()
     return None
+
+
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
