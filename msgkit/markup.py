@@ -334,9 +334,11 @@ class Locator:
         self._tags: dict[int, tuple[dict[str, int], int, bool]] | None = None
 
     def _index(self, found: list[int], index: int) -> None:
-        """Index element and comment starts until ``found`` (one of the two) has ``index``."""
+        """Index element and comment starts until ``found`` (one of the two) has ``index``,
+        and as many again (asked one by one, they are indexed in ever longer runs)."""
         if self._done:
             return
+        index += len(found)
         tokens = self._tokens
         if tokens is None:
             tokens = self._tokens = self._TOKENS.finditer(self.source)
@@ -400,6 +402,10 @@ class Locator:
             result = (names, len(source) if gt < 0 else gt + 1, False)
         self._tags[start] = result
         return result
+
+    def attributes(self, index: int) -> dict[str, int]:
+        """The offset of each attribute name of the start tag of element ``index``."""
+        return self._start_tag(index)[0]
 
     def attribute(self, index: int, name: str, *, value: bool = True) -> int:
         """Offset of attribute ``name`` of element ``index`` (its value, or its name).
@@ -524,14 +530,14 @@ def _attribute_problems(
         else f"<{tag}> takes no attributes"
     )
     found = []
+    places = locator.attributes(mine)  # looked up once: a start tag can hold 80,000
+    start = locator.element(mine)
     for name in node.keys():  # noqa: SIM118 (iterating an element yields children)
         if name not in allowed:
             written = _written(node, str(name))
             found.append(
-                Problem(
-                    f"unknown attribute {written!r} on <{tag}>",
-                    locator.attribute(mine, written, value=False),
-                    what,
+                _problem(
+                    (f"unknown attribute {written!r} on <{tag}>", places.get(written, start), what)
                 )
             )
     return found

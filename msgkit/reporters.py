@@ -321,8 +321,12 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     index = {code: i for i, code in enumerate(codes)}
     rules = [_rule(code, severity) for code, severity in codes.items()]
     results = []
+    uris: dict[str, dict[str, str]] = {}  # worked out once per file, not once per finding
     for finding in result.findings:
-        location: dict[str, Any] = {"artifactLocation": _uri(finding.path)}
+        uri = uris.get(finding.path)
+        if uri is None:
+            uri = uris[finding.path] = _uri(finding.path)
+        location: dict[str, Any] = {"artifactLocation": uri}
         if finding.line is not None:
             region = {"startLine": finding.line, "startColumn": finding.column or 1}
             if finding.end_line is not None and finding.end_column is not None:
