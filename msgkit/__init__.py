@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         parse_notification,
     )
     from .plugins import get_transport
+    from .previewer import Preview, PreviewSegment, estimate_duration, preview
     from .signatures import verify_signature
     from .transports.base import (
         ApiError,
@@ -48,6 +49,10 @@ _LAZY = {
     "Notification": "notifications",
     "NotificationError": "notifications",
     "get_transport": "plugins",
+    "Preview": "previewer",
+    "PreviewSegment": "previewer",
+    "estimate_duration": "previewer",
+    "preview": "previewer",
     "hookimpl": "hookspecs",
     "lint_text": "lint",
     "parse_notification": "notifications",
@@ -83,6 +88,8 @@ __all__ = [
     "Notification",
     "NotificationError",
     "OnlineOptions",
+    "Preview",
+    "PreviewSegment",
     "Report",
     "Segment",
     "Severity",
@@ -93,11 +100,13 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_submission",
+    "estimate_duration",
     "get_transport",
     "hookimpl",
     "lint_text",
     "parse",
     "parse_notification",
+    "preview",
     "render",
     "schema",
     "schema_names",

@@ -88,6 +88,8 @@ class Config:
     ``max_findings_per_code``: linting reports at most this many findings of one code per file,
     then one ``warning_findings_truncated`` saying how many more there were (0: no limit);
     ``validate`` itself reports every diagnostic.
+    ``max_prompt_seconds`` turns on ``warning_msg_prompt_too_long``: a msg whose estimated
+    duration exceeds it (``None``, the default: not checked).
     """
 
     max_msg_length: int | None = None
@@ -97,6 +99,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     strict: bool = False
     max_findings_per_code: int = DEFAULT_MAX_FINDINGS_PER_CODE
+    max_prompt_seconds: float | None = None
     # select and ignore split once into prefixes and severities: wants() is on the hot path.
     _select: tuple[tuple[str, ...], frozenset[str]] = field(
         init=False, repr=False, compare=False, default=((), frozenset())
@@ -115,6 +118,12 @@ class Config:
             raise ValueError("max_msg_length must not be negative")
         if self.max_findings_per_code < 0:
             raise ValueError("max_findings_per_code must not be negative (0 means no limit)")
+        if self.max_prompt_seconds is not None and not (
+            isinstance(self.max_prompt_seconds, int | float)
+            and not isinstance(self.max_prompt_seconds, bool)
+            and 0 < self.max_prompt_seconds < float("inf")
+        ):
+            raise ValueError("max_prompt_seconds must be a positive number of seconds")
         for name in ("select", "ignore"):
             for selector in getattr(self, name):
                 problem = selector_problem(selector)

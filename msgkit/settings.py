@@ -42,6 +42,10 @@ KEYS: dict[str, tuple[str, str]] = {
         "findings of one code shown per file before one summary (default 50; 0: all)",
     ),
     "max-msg-length": ("int", "the msg length limit (default: the schema's 500)"),
+    "max-prompt-seconds": (
+        "number",
+        "warn when a msg's estimated duration exceeds this many seconds (default: off)",
+    ),
     "languages": ("list", "language codes to accept besides the documented catalogue"),
     "languages-only": ("bool", "the languages list is the whole catalogue"),
     "quiet": ("bool", "print diagnostics only, no summary"),
@@ -79,6 +83,7 @@ class Settings:
         languages: tuple[str, ...] = (),
         languages_only: bool | None = None,
         max_findings_per_code: int | None = None,
+        max_prompt_seconds: float | None = None,
     ) -> Config:
         """The validation :class:`Config` these settings describe; given arguments win.
 
@@ -101,6 +106,11 @@ class Settings:
                 max_findings_per_code
                 if max_findings_per_code is not None
                 else self.get("max-findings-per-code", DEFAULT_MAX_FINDINGS_PER_CODE)
+            ),
+            max_prompt_seconds=(
+                max_prompt_seconds
+                if max_prompt_seconds is not None
+                else self.get("max-prompt-seconds")
             ),
         )
 
@@ -180,6 +190,14 @@ def _coerce(key: str, kind: str, value: Any, source: Path | str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise SettingsError(f"{where} must be a non-negative integer")
         return value
+    if kind == "number":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value < float("inf")
+        ):
+            raise SettingsError(f"{where} must be a positive number")
+        return float(value)
     if kind == "str":
         if not isinstance(value, str):
             raise SettingsError(f"{where} must be a string")

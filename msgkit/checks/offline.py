@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic, Fix, Report, Severity
 from ..markup import Locator, RawSegment, Scan, scan
 from ..model import Message
 from ..schemas import catalogue, limits
+from .hosts import host_problem
 from .options import OnlineOptions
 from .scripts import foreign_run, foreign_scripts
 
@@ -197,6 +198,9 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
         return f"the scheme {parts.scheme!r} is not supported; only {' and '.join(schemes)}"
     if not parts.hostname:
         return "the URL has no host"
+    host = host_problem(parts.hostname)
+    if host is not None:
+        return f"the URL's host is invalid: {host}"
     if parts.username is not None or parts.password is not None:
         return "the URL carries credentials (user:password@), which must not be shared"
     if port == 0:
@@ -641,7 +645,33 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
     c.count("error_msg_invalid_xml", result.more)
     if not result.problems:
         _check_segments(c, rules, result.segments)
+        if config.max_prompt_seconds is not None:
+            _check_prompt_length(c, result.segments, config.max_prompt_seconds)
     return c.items
+
+
+def _check_prompt_length(c: _Collector, segments: list[RawSegment], limit: float) -> None:
+    """warning_msg_prompt_too_long (opt-in): the estimate is pure Python, loaded on first use."""
+    if not c.config.wants("warning_msg_prompt_too_long", _W):
+        return
+    from ..previewer.estimate import estimate_raw
+
+    seconds, unknown = estimate_raw(segments)
+    if seconds <= limit:
+        return
+    more = (
+        f", plus {unknown} recording{'s' if unknown != 1 else ''} of unknown length"
+        if unknown
+        else ""
+    )
+    c.add(
+        "warning_msg_prompt_too_long",
+        _W,
+        f"msg lasts about {seconds:.1f} s when spoken{more}; the limit is {limit:g} s "
+        "(max_prompt_seconds)",
+        offset=0,
+        hint="shorten the prompt, or split it over several blocks; msgkit preview lets you hear it",
+    )
 
 
 _UNQUOTED_MESSAGE = "attribute values must be quoted"
@@ -724,6 +754,17 @@ def check_params(
                 f"{name} is {len(value)} characters long; the limit is {rules.notify_url_length}",
                 field=name,
                 hint="shorten the query string you pass through",
+            )
+            continue
+        bad = _MALFORMED.search(value)
+        if bad is not None:
+            c.add(
+                "error_malformed_params",
+                _E,
+                f"{name} contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+                "parameter",
+                field=name,
+                hint="remove control characters and lone surrogates; check the file's encoding",
             )
             continue
         problem = url_problem(value, ("http", "https"))
