@@ -364,7 +364,7 @@ def _yaml_shape(loader_class: Any, text: str) -> tuple[int, bool] | None:
         return _yaml_deeper_than_limit(loader_class, text[: mark.index])
 
 
-def _yaml_deeper_than_limit(loader_class: Any, text: str) -> int | None:
+def _yaml_deeper_than_limit(loader_class: Any, text: str) -> tuple[int, bool] | None:
     import yaml
 
     loader = loader_class(text)
@@ -383,8 +383,9 @@ def _yaml_deeper_than_limit(loader_class: Any, text: str) -> int | None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
-        # libyaml refuses deep flow collections itself, reading ahead of the events: what it
-        # stopped on is nesting when that many collections are open there.
+        # libyaml refuses deep flow collections itself, reading ahead of the events (in the
+        # text before where it stopped too, then): what it stopped on is nesting when that many
+        # collections are open there.
         mark = error.problem_mark or error.context_mark
         at = int(mark.index) if mark is not None else len(text)
         if _flow_depth(text, at) > _MAX_YAML_DEPTH:
