@@ -238,10 +238,17 @@ def _libxml2_offset(source: str, line: int, column: int) -> int:
     """
     start = 0
     if line > 1:
-        rest = source.split("\n", line - 1)
-        if len(rest) < line:
-            return len(source)
-        start = len(source) - len(rest[-1])
+        # Counted a block at a time (no list of a million lines for an error on the last one).
+        need, at, size = line - 1, 0, 4096
+        while (found := source.count("\n", at, at + size)) < need:
+            if at + size >= len(source):
+                return len(source)
+            need -= found
+            at += size
+        start = at - 1
+        for _ in range(need):
+            start = source.find("\n", start + 1)
+        start += 1
     return min(start + column - 1, len(source))
 
 
@@ -316,7 +323,16 @@ class Locator:
     indexed only as far as asked for: the first few of a hundred thousand cost what they cost.
     """
 
-    __slots__ = ("_done", "_elements", "_lines", "_specials", "_tags", "_tokens", "source")
+    __slots__ = (
+        "_asked",
+        "_done",
+        "_elements",
+        "_lines",
+        "_specials",
+        "_tags",
+        "_tokens",
+        "source",
+    )
 
     # Comments, CDATA sections and processing instructions can hold '<' that starts no element.
     _TOKENS = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(?=[^/!?])", re.S)
@@ -330,6 +346,7 @@ class Locator:
         self._specials: list[int] = []
         self._tokens: Iterator[re.Match[str]] | None = None  # where indexing goes on from
         self._done = False  # every element and comment start is indexed
+        self._asked = 0  # positions worked out without the line index
         self._lines: list[int] | None = None
         self._tags: dict[int, tuple[dict[str, int], int, bool]] | None = None
 
@@ -444,7 +461,7 @@ class Locator:
             if "\n" in source:
                 parts = source.split("\n")
                 parts.pop()
-                self._lines = list(accumulate((len(p) + 1 for p in parts), initial=0))
+                self._lines = list(accumulate(map(_PLUS_ONE, map(len, parts)), initial=0))
             else:
                 self._lines = [0]
         return self._lines
@@ -458,6 +475,9 @@ class Locator:
             offset = len(source)
         starts = self._lines
         if starts is None:
+            if self._asked < _COUNTED:  # a few positions: counting is cheaper than an index
+                self._asked += 1
+                return _counted(source, offset)
             starts = self._line_starts()
         if len(starts) == 1:  # a single line: no search, no CRLF
             return 1, offset + 1
@@ -472,6 +492,22 @@ class Locator:
         if line - 1 >= len(starts):
             return len(self.source)
         return min(starts[max(line, 1) - 1] + max(column, 1) - 1, len(self.source))
+
+
+_PLUS_ONE = (1).__add__
+# Positions in a string worked out by counting, before its line index is built: a megabyte of
+# short lines with one problem at the end needs no list of a million line starts.
+_COUNTED = 8
+
+
+def _counted(source: str, offset: int) -> tuple[int, int]:
+    """:func:`line_column` by counting line breaks before ``offset`` (which is in range)."""
+    newlines = source.count("\n", 0, offset)
+    last = source.rfind("\n", 0, offset)
+    if source.find("\r", 0, offset) >= 0:
+        newlines += source.count("\r", 0, offset) - source.count("\r\n", 0, offset)
+        last = max(last, source.rfind("\r", 0, offset))
+    return newlines + 1, offset - last
 
 
 _last_long: Locator | None = None  # the Locator of the last long string line_column() saw
@@ -489,14 +525,7 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
         if locator is None or locator.source is not source:
             locator = _last_long = Locator(source)
         return locator.position(offset)
-    offset = max(0, min(offset, len(source)))
-    head = source[:offset]
-    newlines = head.count("\n")
-    last = head.rfind("\n")
-    if "\r" in head:
-        newlines += head.count("\r") - head.count("\r\n")
-        last = max(last, head.rfind("\r"))
-    return newlines + 1, offset - last
+    return _counted(source, max(0, min(offset, len(source))))
 
 
 @lru_cache(maxsize=256)
