@@ -551,17 +551,23 @@ def _written(node: etree._Element, name: str) -> str:
 
 
 def _attribute_problems(
-    node: etree._Element, tag: str, allowed: tuple[str, ...], mine: int, locator: Locator
+    node: etree._Element, tag: str, allowed: tuple[str, ...], mine: int, scan_: Scan, room: int
 ) -> list[Problem]:
+    """The unknown attributes of ``node``: at most ``room`` of them."""
+    found: list[Problem] = []
+    if room <= 0:
+        return found
     what = (
         f"<{tag}> allows the attributes {' and '.join(allowed)}"
         if allowed
         else f"<{tag}> takes no attributes"
     )
-    found = []
+    locator = scan_.locator
     places = locator.attributes(mine)  # looked up once: a start tag can hold 80,000
     start = locator.element(mine)
     for name in node.keys():  # noqa: SIM118 (iterating an element yields children)
+        if len(found) >= room:
+            break
         if name not in allowed:
             written = _written(node, str(name))
             found.append(
@@ -678,20 +684,21 @@ def scan(source: str, limit: int = 0) -> Scan:
                         language = node.get("language")
                         gender = node.get("gender")
                     unknown = len(names) - (language is not None) - (gender is not None)
-                    if unknown and len(problems) >= keep:
-                        more += unknown
-                    elif unknown:
-                        problems.extend(
-                            _attribute_problems(node, tag, _SPEECH_ALLOWED, mine, scan_.locator)
+                    if unknown:
+                        found = _attribute_problems(
+                            node, tag, _SPEECH_ALLOWED, mine, scan_, keep - len(problems)
                         )
+                        problems.extend(found)
+                        more += unknown - len(found)
                 append(_raw(("speech", text, language, gender, mine, -1)))
             elif tag == "url":
-                if node.keys() and len(problems) >= keep:
-                    more += len(node.keys())
-                elif node.keys():
-                    problems.extend(
-                        _attribute_problems(node, tag, _URL_ALLOWED, mine, scan_.locator)
+                unknown = len(node.keys())
+                if unknown:
+                    found = _attribute_problems(
+                        node, tag, _URL_ALLOWED, mine, scan_, keep - len(problems)
                     )
+                    problems.extend(found)
+                    more += unknown - len(found)
                 append(_raw(("url", text, None, None, mine, -1)))
             elif len(problems) >= keep:
                 more += 1
