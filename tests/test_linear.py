@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from msgkit import Config, validate
 from msgkit.cli import main
@@ -278,3 +280,36 @@ def test_deep_yaml_flow_nesting_is_nesting(depth: int) -> None:
 def test_lone_surrogates_in_yaml_text_are_a_finding_not_a_crash() -> None:
     [problem] = read_text('msg: "a\ud800"\n', "yaml", "a").problems
     assert problem.code == "error_document_invalid" and "U+D800" in problem.message
+
+
+PIECES = st.sampled_from(
+    ['<speech language="xx_YY">x</speech>', '<speech language="ZH-hk">你</speech>',
+     '<speech language="fr">x</speech>', '<speech gender="M">x</speech>', "<speech></speech>",
+     "<url>ftp://x/y.mp3</url>", "<url>http://x/y.ogg</url>", "你", "hello ", "<speak>x</speak>",
+     '<speech bogus="1" other="2">x</speech>', "<?a?>", "<!--x-->", '<url a="1">x</url>',
+     "<speech><url>x</url></speech>", "<break/>", " & ", "\n"]
+)  # fmt: skip
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(PIECES, max_size=30), st.integers(1, 4))
+def test_counting_past_the_cap_changes_nothing_shown(pieces: list[str], cap: int) -> None:
+    """The checks skip placing and wording what is past the cap: what they do show, and how many
+    they count, is exactly what the full run finds."""
+    markup = "".join(pieces)
+    config = Config(max_msg_length=100_000)
+    full = validate(markup, config=config)
+    capped = validate(markup, config=config, max_per_code=cap)
+    by_code: dict[str, list[Any]] = {}
+    for d in full:
+        by_code.setdefault(d.code, []).append(d)
+    shown = [d for d in capped if d.code != TRUNCATED]
+    expected = [d for d in full if by_code[d.code].index(d) < cap]
+    assert sorted(shown, key=repr) == sorted(expected, key=repr)
+    summaries = {d.message.split()[2]: d for d in capped if d.code == TRUNCATED}
+    for code, found in by_code.items():
+        if len(found) > cap:
+            summary = summaries.pop(code)
+            assert summary.message.startswith(f"{len(found) - cap:,} more {code} ")
+            assert (summary.line, summary.column) == (found[cap].line, found[cap].column)
+    assert not summaries

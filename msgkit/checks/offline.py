@@ -111,9 +111,13 @@ class _Collector:
         # code -> where the first diagnostic not built is: (offset, field, line, column)
         self.first_hidden: dict[str, tuple[int | None, str, int | None, int | None]] = {}
 
-    def full(self, code: str) -> bool:
-        """Whether another diagnostic of ``code`` would only be counted."""
-        return bool(self.limit) and self.counts.get(code, 0) >= self.limit
+    def counted(self, code: str) -> bool:
+        """Count one more diagnostic of ``code`` if the limit is already passed (the checks then
+        skip working out its place and words); ``False`` if it is to be built and added."""
+        if self.limit and code in self.first_hidden:
+            self.counts[code] += 1
+            return True
+        return False
 
     def count(self, code: str, more: int) -> None:
         """``more`` diagnostics of ``code`` past the limit, found without being built."""
@@ -239,6 +243,11 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
     known = rules.languages.get(language)
     if known is not None:
         return known or None
+    malformed = rules.only_listed or not rules.tag_pattern.match(language)
+    if c.counted("error_msg_invalid_language" if malformed else "warning_msg_language_unverified"):
+        # Past the cap: what the full check would return, without its place and its guess.
+        canonical = None if malformed else rules.by_lower.get(language.lower())
+        return (rules.languages.get(canonical) or None) if canonical is not None else None
     locator = c.current()
     offset = locator.attribute(raw.element, "language") if locator else None
     guess, sure = _language_guess(language, rules)
@@ -305,7 +314,7 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
 
 def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
     gender = raw.gender
-    if gender is None or gender in rules.genders:
+    if gender is None or gender in rules.genders or c.counted("error_msg_invalid_gender"):
         return
     locator = c.current()
     offset = locator.attribute(raw.element, "gender") if locator else None
@@ -465,7 +474,7 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             _check_ssml(c, raw)
         if scripts and not raw.text.isascii():
             foreign = foreign_scripts(raw.text, scripts)
-            if foreign:
+            if foreign and not c.counted("error_msg_cannot_convert_text"):
                 what = "plain text" if kind == "text" else "<speech>"
                 at, span = _foreign_place(c, raw, scripts)
                 c.add(
