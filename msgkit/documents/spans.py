@@ -85,54 +85,68 @@ class _Pieces:
 
 
 class _EscapedSpan(StringSpan):
-    """The span of a quoted string in which ``escape`` matches what stands for one character.
+    """The span of a quoted string through its escapes, each of which is one character.
 
-    Mapped only as far as it is asked for, in ever longer runs: the first findings of a
-    megabyte string with a hundred thousand escapes cost what they cost.
+    ``escapes`` matches a run of escapes of one length, named by the group that matched (its
+    length is ``lengths[group]``): a run maps with a stride, so a megabyte of ``\\n`` is one
+    piece. Mapped only as far as it is asked for, in ever longer runs: the first findings of a
+    string with a hundred thousand escapes cost what they cost.
     """
 
-    __slots__ = ("_at", "_done", "_escapes", "_last", "_pieces")
+    __slots__ = ("_at", "_count", "_done", "_escapes", "_last", "_lengths", "_strides")
 
     def __init__(
         self,
         text: str,
         first: int,
         last: int,
-        escape: re.Pattern[str],
+        escapes: re.Pattern[str],
+        lengths: dict[str, int],
         encode: Callable[[str], str | None],
     ) -> None:
-        pieces = _Pieces()
-        super().__init__(first, pieces.breaks, pieces.bases, encode)
-        self._pieces = pieces
-        self._escapes = escape.finditer(text, first, last)
+        super().__init__(first, [], [], encode)
+        self._strides: list[int] = []
+        self._count = 0  # value characters mapped so far
+        self._escapes = escapes.finditer(text, first, last)
+        self._lengths = lengths
         self._at = first  # file offset mapped up to
         self._last = last  # file offset of the closing quote
         self._done = False
 
+    def _piece(self, offset: int, count: int, stride: int) -> None:
+        assert self.breaks is not None and self.bases is not None
+        if count > 0:
+            self.breaks.append(self._count)
+            self.bases.append(offset)
+            self._strides.append(stride)
+            self._count += count
+
     def _extend(self, index: int) -> None:
-        pieces, at = self._pieces, self._at
-        wanted = index + pieces.index
+        at, wanted = self._at, index + self._count
         for found in self._escapes:
-            pieces.run(at, found.start() - at)
-            pieces.one(found.start())
-            at = found.end()
-            if pieces.index > wanted:
+            start, end = found.span()
+            self._piece(at, start - at, 1)
+            length = self._lengths[found.lastgroup or ""]
+            self._piece(start, (end - start) // length, length)
+            at = end
+            if self._count > wanted:
                 self._at = at
                 return
-        pieces.run(at, self._last - at)
-        pieces.breaks.append(pieces.index)  # one past the end
-        pieces.bases.append(self._last)
+        self._piece(at, self._last - at, 1)
+        self._piece(self._last, 1, 1)  # one past the end
+        self._count -= 1
         self._done = True
 
     def at(self, index: int) -> int:
         index = max(index, 0)
-        if not self._done and index >= self._pieces.index:
+        if not self._done and index >= self._count:
             self._extend(index)
-        breaks, bases = self._pieces.breaks, self._pieces.bases
+        breaks, bases = self.breaks, self.bases
+        assert breaks is not None and bases is not None
         if self._done:
-            index = min(index, breaks[-1])
+            index = min(index, self._count)
         k = bisect_right(breaks, index) - 1
-        return bases[k] + index - breaks[k]
+        return bases[k] + (index - breaks[k]) * self._strides[k]
 
 
 def _json_encode(value: str) -> str:
@@ -141,12 +155,19 @@ def _json_encode(value: str) -> str:
 
 # An escape in a JSON string literal: a surrogate pair written as two \u escapes is one
 # character of the value, anything else one character per escape.
-_JSON_ESCAPE = re.compile(r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u....|.)")
+_JSON_ESCAPES = re.compile(
+    r"(?P<pair>\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?P<six>(?:\\u(?![dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F])....)+)"
+    r"|(?P<two>(?:\\[^u])+)",
+    re.S,
+)
+_JSON_LENGTHS = {"pair": 12, "six": 6, "two": 2}
 
 
 def _json_string(text: str, start: int) -> StringSpan:
     """The span of the JSON string literal whose opening quote is at ``start``."""
-    return _EscapedSpan(text, start + 1, _literal_end(text, start), _JSON_ESCAPE, _json_encode)
+    close = _literal_end(text, start)
+    return _EscapedSpan(text, start + 1, close, _JSON_ESCAPES, _JSON_LENGTHS, _json_encode)
 
 
 _JSON_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.S)
@@ -210,6 +231,13 @@ def _yaml_literal_encode(value: str) -> str | None:
 
 _YAML_DOUBLE_ESCAPE = re.compile(r"\\(?:x..|u....|U........|.)", re.S)
 _YAML_SINGLE_ESCAPE = re.compile(r"''")
+# Runs of escapes of one length, for _EscapedSpan.
+_YAML_DOUBLE_ESCAPES = re.compile(
+    r"(?P<x>(?:\\x..)+)|(?P<u>(?:\\u....)+)|(?P<U>(?:\\U........)+)|(?P<two>(?:\\[^xuU])+)",
+    re.S,
+)
+_YAML_SINGLE_ESCAPES = re.compile(r"(?P<two>(?:'')+)")
+_YAML_LENGTHS = {"x": 4, "u": 6, "U": 10, "two": 2}
 
 
 def _yaml_scalar(text: str, node: Any, value: str) -> StringSpan:
@@ -227,8 +255,13 @@ def _yaml_scalar(text: str, node: Any, value: str) -> StringSpan:
         # Every escape is one character of the value: check that, in one substitution in C.
         if len(escape.sub("_", text[first:last])) != len(value):
             return _align(text, first, last, value)
-        encode = _yaml_single_encode if style == "'" else _yaml_double_encode
-        return _EscapedSpan(text, first, last, escape, encode)
+        if style == "'":
+            return _EscapedSpan(
+                text, first, last, _YAML_SINGLE_ESCAPES, _YAML_LENGTHS, _yaml_single_encode
+            )
+        return _EscapedSpan(
+            text, first, last, _YAML_DOUBLE_ESCAPES, _YAML_LENGTHS, _yaml_double_encode
+        )
     if style == "|":
         return _yaml_literal(text, start, end, value)
     return _align(text, start, end, value)
