@@ -6,7 +6,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .checks.offline import validate
 from .checks.options import OnlineOptions
 from .config import Config
 from .diagnostics import CODES, Diagnostic, Fix, Report, Severity
@@ -15,8 +14,10 @@ from .markup import parse
 from .model import Audio, Message, MessageBuilder, Segment, Speech, Text, render
 from .schemas import schema, schema_names
 from .submit import check_submission, submit
+from .validation import validate, validate_request
 
 if TYPE_CHECKING:
+    from .blocks import BLOCKS, Block
     from .hookspecs import hookimpl
     from .lint import lint_text
     from .notifications import (
@@ -36,9 +37,14 @@ if TYPE_CHECKING:
         Transport,
         TransportError,
     )
+    from .transports.requests import Request, request
 
 # Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean.
 _LAZY = {
+    "BLOCKS": "blocks",
+    "Block": "blocks",
+    "Request": "transports.requests",
+    "request": "transports.requests",
     "ApiError": "transports.base",
     "MonitorRequest": "transports.base",
     "MonitorResult": "transports.base",
@@ -70,9 +76,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BLOCKS",
     "CODES",
     "ApiError",
     "Audio",
+    "Block",
     "Config",
     "Diagnostic",
     "Fix",
@@ -91,6 +99,7 @@ __all__ = [
     "Preview",
     "PreviewSegment",
     "Report",
+    "Request",
     "Segment",
     "Severity",
     "Speech",
@@ -108,9 +117,11 @@ __all__ = [
     "parse_notification",
     "preview",
     "render",
+    "request",
     "schema",
     "schema_names",
     "submit",
     "validate",
+    "validate_request",
     "verify_signature",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .capping import cap
-from .checks.offline import check_params, validate
+from .checks.offline import check_params
 from .config import Config
 from .diagnostics import Report
 from .documents import (
@@ -31,6 +31,7 @@ from .documents import (
 )
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
+from .validation import document_request, validate
 
 if TYPE_CHECKING:
     from .suppressions import PerFileIgnores
@@ -169,7 +170,10 @@ def check_document(document: Document, config: Config) -> Checked:
     ``# msgkit: ignore`` comments suppress, and at most ``config.max_findings_per_code`` of each
     code (then one finding that says how many more there were)."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
-    if document.markup is not None:
+    request = document_request(document.data, document.markup, config)
+    if request is not None:
+        findings.extend(document.locate(d) for d in request[1])
+    elif document.markup is not None:
         params = document.params
         # Past the cap the checks only count; unless a suppression comment may hide some of
         # what they report, and those past the cap must then take their place.
