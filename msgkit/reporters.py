@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, TextIO
 
 from ._version import __version__
 from .diagnostics import CODES, Severity
-from .documents import Finding
-from .lint import LintResult
+from .documents import Document, Finding
+from .lint import Checked, LintResult, Tally
 
-__all__ = ["FORMATS", "report", "use_color"]
+__all__ = ["FORMATS", "Format", "report", "use_color"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/msgkit/msgkit"
@@ -53,15 +54,18 @@ def _text(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
         )
         if finding.hint:
             out.write(f"  {_style('hint:', color, fg='cyan')} {finding.hint}\n")
+
+
+def _text_summary(result: Tally, out: TextIO, color: bool, quiet: bool) -> None:
     if quiet:
         return
-    files = len(result.checked)
-    with_findings = sum(1 for c in result.checked if c.findings)
+    files = result.files
+    with_findings = result.files_with_findings
     if not result.findings:
         out.write(_style(f"All checked: {_plural(files, 'file')}, no problems.", color, fg="green"))
         out.write("\n")
         return
-    fixable = sum(1 for f in result.findings if f.edit is not None)
+    fixable = result.fixable
     summary = (
         f"Found {_plural(result.errors, 'error')} and {_plural(result.warnings, 'warning')} "
         f"in {with_findings} of {_plural(files, 'file')}."
@@ -184,13 +188,64 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     out.write("\n")
 
 
+# Writes the findings of ``result`` to ``out``, given ``color`` and ``quiet``.
 Reporter = Callable[[LintResult, TextIO, bool, bool], None]
+Summary = Callable[[Tally, TextIO, bool, bool], None]
 
-FORMATS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github, "sarif": _sarif}
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """How one output format is fed, so that memory does not grow with the number of files.
+
+    ``each`` is called for every file as its result arrives, in order, with a one-file result
+    whose document (its text) is still at hand; the document is dropped afterwards. A format
+    that must see everything at once (one JSON document) has ``whole`` instead: it is called
+    once, at the end, with every file's findings but none of their documents. ``summary``
+    comes last, from the counts of the run.
+    """
+
+    each: Reporter | None = None
+    whole: Reporter | None = None
+    summary: Summary | None = None
+
+
+FORMATS: dict[str, Format] = {
+    "text": Format(each=_text, summary=_text_summary),
+    "json": Format(whole=_json),
+    "github": Format(each=_github),
+    "sarif": Format(whole=_sarif),
+}
+
+
+def _findings_only(checked: Checked) -> Checked:
+    document = checked.document
+    return Checked(Document(document.path, document.kind), checked.findings)
 
 
 def report(
-    result: LintResult, fmt: str, out: TextIO, *, color: bool = False, quiet: bool = False
-) -> None:
-    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    FORMATS[fmt](result, out, color, quiet)
+    result: LintResult | Iterable[Checked],
+    fmt: str,
+    out: TextIO,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+) -> Tally:
+    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); return its tally.
+
+    ``result`` may be an iterator of checked files (:func:`msgkit.lint.lint_iter`): each is
+    written, or its findings kept, as it arrives.
+    """
+    form = FORMATS[fmt]
+    tally = Tally()
+    kept: list[Checked] = []
+    for checked in result.checked if isinstance(result, LintResult) else result:
+        tally = tally.add(checked)
+        if form.each is not None:
+            form.each(LintResult((checked,)), out, color, quiet)
+        if form.whole is not None and checked.findings:
+            kept.append(_findings_only(checked))
+    if form.whole is not None:
+        form.whole(LintResult(tuple(kept)), out, color, quiet)
+    if form.summary is not None:
+        form.summary(tally, out, color, quiet)
+    return tally

@@ -130,7 +130,7 @@ def lint(
     directory. Exit status: 0 no errors, 1 errors (or
     warnings under --strict), 2 usage error or a path that does not exist.
     """
-    from ..lint import LintOptions, PathNotFoundError
+    from ..lint import LintOptions, PathNotFoundError, lint_iter
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
 
@@ -186,31 +186,53 @@ def lint(
 
     import warnings
 
+    from ..reporters import report, use_color
+
+    out = sys.stdout
+    color = fmt == "text" and use_color(sys.stdout)
+    # Fixes and online checks need every parsed document; otherwise files are streamed to the
+    # reporter one by one (checked on every core when there are many).
+    whole = bool(fix or show_diff or passes)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run(
-                list(paths),
-                options,
-                stdin=stdin,
-                stdin_kind=stdin_kind,
-                passes=passes,
-            )
+            if whole:
+                result = run(
+                    list(paths),
+                    options,
+                    stdin=stdin,
+                    stdin_kind=stdin_kind,
+                    passes=passes,
+                )
+            else:
+                stream = lint_iter(
+                    list(paths), options, stdin=stdin, stdin_kind=stdin_kind, jobs=_jobs()
+                )
+                tally = report(stream, fmt, out, color=color, quiet=quiet)
     except PathNotFoundError as error:
         raise click.BadParameter(str(error), param_hint="PATHS") from None
     for warning in caught:  # a corrupt cache that was rebuilt, say
         click.echo(f"msgkit: warning: {warning.message}", err=True)
+    if not whole:
+        ctx.exit(1 if tally.failed(strict=strict) else 0)
 
     if fix or show_diff:
         result, changed = _fix(result, config, fmt=fmt, write=not show_diff, quiet=quiet)
         if show_diff:
             ctx.exit(1 if changed else 0)
 
-    from ..reporters import report, use_color
-
-    out = sys.stdout
-    report(result, fmt, out, color=fmt == "text" and use_color(sys.stdout), quiet=quiet)
+    report(result, fmt, out, color=color, quiet=quiet)
     ctx.exit(1 if result.failed(strict=strict) else 0)
+
+
+def _jobs() -> int | None:
+    """``MSGKIT_JOBS``: how many processes a large run may use (1: one; unset: every CPU)."""
+    value = os.environ.get("MSGKIT_JOBS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.UsageError(f"MSGKIT_JOBS must be a whole number of processes, not {value!r}")
+    return int(value)
 
 
 def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tuple[Any, int]:
