@@ -7,18 +7,20 @@ string. Positions of elements are found only when a diagnostic needs them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache, partial
 from itertools import accumulate
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from lxml import etree
 
+from .chars import NOT_XML as _NOT_XML
 from .errors import MarkupError
-from .model import _NOT_XML, Audio, Message, Segment, Speech, Text
+
+if TYPE_CHECKING:
+    from .model import Message, Segment
 
 __all__ = ["Locator", "RawSegment", "Scan", "parse", "scan"]
 
@@ -457,6 +459,8 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=256)
 def _suggest(name: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), list(ALLOWED), n=1, cutoff=0.5)
     if close:
         return f"did you mean <{close[0]}>? The markup allows {_ALLOWED_TEXT}"
@@ -648,6 +652,8 @@ def _nested(
 
 
 def _to_segment(raw: RawSegment) -> Segment:
+    from .model import Audio, Speech, Text  # here: checking markup builds no Message
+
     if raw.kind == "text":
         return Text(raw.text)
     if raw.kind == "speech":
@@ -668,4 +674,6 @@ def parse(markup: str) -> Message:
         first = min(result.problems, key=lambda p: p.offset)
         line, column = result.locator.position(first.offset)
         raise MarkupError(first.message, line=line, column=column, hint=first.hint)
+    from .model import Message
+
     return Message(_to_segment(raw) for raw in result.segments)

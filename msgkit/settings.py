@@ -7,7 +7,6 @@ nothing is worse than none. Other commands register their keys in :data:`KEYS`.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -143,6 +142,8 @@ def validate_table(
         key = raw_key.replace("_", "-")
         key = ALIASES.get(key, key)
         if key not in KEYS:
+            import difflib
+
             known = [*KEYS, *ALIASES]
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(KEYS)}"

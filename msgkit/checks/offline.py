@@ -6,20 +6,23 @@ goes; positions are computed only for the diagnostics that need them.
 
 from __future__ import annotations
 
-import difflib
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..config import Config
 from ..diagnostics import Diagnostic, Fix, Report, Severity
 from ..markup import Locator, RawSegment, Scan, scan
-from ..model import Message
 from ..schemas import catalogue, limits
-from .options import OnlineOptions
 from .scripts import foreign_scripts
+
+if TYPE_CHECKING:
+    from ..model import Message
+    from .options import OnlineOptions
 
 __all__ = ["check_msg", "check_params", "validate"]
 
@@ -181,6 +184,8 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
         guess = canonical or rules.by_lower.get(language.replace("_", "-").lower())
         guess = guess or rules.names.get(language.lower())
         if guess is None:
+            import difflib
+
             close = difflib.get_close_matches(language, list(rules.languages), n=1)
             guess = close[0] if close else None
         hint = (
@@ -492,7 +497,7 @@ def check_params(
 
 
 # Extra checks (from plugins) run after the built-in ones; they see the parsed Message.
-ExtraCheck = Callable[[Message, Config], Iterable[Diagnostic]]
+ExtraCheck = Callable[["Message", Config], Iterable[Diagnostic]]
 
 
 def validate(
@@ -513,10 +518,10 @@ def validate(
     """
     if config is None:
         config = _DEFAULT
-    if isinstance(message_or_markup, Message):
-        markup = message_or_markup.render()
-    elif isinstance(message_or_markup, str):
+    if isinstance(message_or_markup, str):
         markup = message_or_markup
+    elif isinstance(message_or_markup, _message_class()):
+        markup = message_or_markup.render()
     else:
         raise TypeError(
             f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
@@ -552,12 +557,38 @@ _plugin_checks: Callable[[], tuple[object, ...]] | None = None
 
 def _import_plugin_checks() -> Callable[[], tuple[object, ...]]:
     """``msgkit.plugins.plugin_checks``, imported on first use and kept: an import statement in
-    validate() itself cost more than half a microsecond on every call."""
+    validate() itself cost more than half a microsecond on every call.
+
+    While no plugin can be there (:mod:`msgkit.plugins`, where a process registers its own, was
+    never imported, and no installed distribution declares one), the plugin machinery is not
+    imported at all; the stand-in is not kept, so a plugin registered later still runs.
+    """
     global _plugin_checks
+    if "msgkit.plugins" not in sys.modules and not _installed_plugins():
+        return _no_plugins
     from ..plugins import plugin_checks
 
     _plugin_checks = plugin_checks
     return plugin_checks
+
+
+def _no_plugins() -> tuple[object, ...]:
+    return ()
+
+
+@cache
+def _installed_plugins() -> bool:
+    """Whether a third-party plugin may load (looked for once per process)."""
+    from ..discovery import third_party_possible
+
+    return third_party_possible()
+
+
+@cache
+def _message_class() -> type[Message]:
+    from ..model import Message  # here: linting a file never builds a Message
+
+    return Message
 
 
 def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
@@ -566,7 +597,7 @@ def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagno
     from ..markup import parse
     from ..plugins import run_plugin_checks
 
-    if isinstance(source, Message):
+    if not isinstance(source, str):
         message = source
     else:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
@@ -32,6 +31,8 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
 
     for prefix in prefixes:
         if not any(code.startswith(prefix) for code in CODES):
+            import difflib
+
             close = difflib.get_close_matches(prefix, list(CODES), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             click.echo(f"msgkit: warning: {kind} {prefix!r} matches no known code{hint}", err=True)

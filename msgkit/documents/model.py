@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..diagnostics import CODES, Diagnostic, Fix, Severity
 from ..markup import line_column
-from .compose import _Piece, _value_index
-from .trees import PathKey, _Tree
+
+if TYPE_CHECKING:  # a .msg file needs neither: they are imported with JSON and YAML documents
+    from .compose import _Piece
+    from .trees import PathKey, _Tree
 
 Kind = Literal["msg", "json", "yaml"]
 
@@ -188,6 +190,8 @@ class Document:
             piece = self.pieces[-1] if self.pieces else None
         if piece is None:
             return self.tree.key(("segments",)), None
+        from .compose import _value_index
+
         for region in piece.regions:
             if region.start <= offset <= region.end:
                 index, _ = _value_index(region, offset)
