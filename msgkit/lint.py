@@ -298,9 +298,11 @@ def read_target(
     return read_path(target, kind=kind_of(target, strict=False))
 
 
-# Below this many files a run stays in one process: starting workers and sending them the
-# files costs more than it saves (benchmarks/bench_scale.py measures where the lines cross).
-PARALLEL_THRESHOLD = 400
+# Below this many files a run stays in one process. Going parallel costs about 60 ms of CPU
+# (importing the pool, starting workers) and 10-15% more per file (sending them the work); a
+# file takes about 0.1 ms to check, so on two idle cores the lines cross near 800 files, on more
+# cores earlier (benchmarks/README.md has the measurements).
+PARALLEL_THRESHOLD = 800
 
 
 def _check_all(
