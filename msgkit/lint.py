@@ -43,6 +43,7 @@ __all__ = [
     "lint",
     "lint_iter",
     "lint_text",
+    "slim",
 ]
 
 STDIN = "-"
@@ -133,6 +134,14 @@ class Tally(NamedTuple):
 
 # A pass over every checked document, after the per-file checks (e.g. online checks).
 Pass = Callable[[Sequence[Checked], LintOptions], Iterable[Finding]]
+
+
+def slim(checked: Checked) -> Checked:
+    """``checked`` with only what reporting needs of its document: path, kind, and the text
+    its findings point into (none when there are no findings)."""
+    document = checked.document
+    text = document.text if checked.findings else None
+    return Checked(Document(document.path, document.kind, text), checked.findings)
 
 
 def _position(finding: Finding) -> tuple[int, int, int]:
@@ -314,9 +323,9 @@ def _check_all(
 ) -> Iterator[Checked]:
     if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
         for target in targets:
-            yield check_document(read_target(target, stdin, stdin_kind), config)
+            yield slim(check_document(read_target(target, stdin, stdin_kind), config))
         return
-    from .parallel import check_in_parallel, slim
+    from .parallel import check_in_parallel
 
     # Standard input is read here, in its place in the order; the files around it in workers.
     files: list[str] = []
@@ -346,8 +355,8 @@ def lint_iter(
     anything is checked). With :data:`PARALLEL_THRESHOLD` files or more they are checked by
     ``jobs`` worker processes (default: every CPU this process may use), in the same order. To
     keep memory flat, each :class:`Checked` carries only what reporting needs of its document
-    (its path, kind, and text when there are findings): for the parsed document, use
-    :func:`lint`, or :func:`check_document` on one file.
+    (see :func:`slim`): for the parsed documents, use :func:`lint`, or :func:`check_document`
+    on one file.
     """
     options = options or LintOptions()
     targets = collect(paths, options)

@@ -3,9 +3,8 @@
 Workers get the paths and the :class:`~msgkit.config.Config` and send back each file's findings
 with only what a reporter needs of its document (its kind and, when there are findings to show
 in it, its text), never the parsed document; for a file with no findings, nothing at all. At
-most a few chunks are in flight, so the
-memory a run takes does not grow with the number of files, and the first results are reported
-while later files are still being checked.
+most a few chunks are in flight, so the memory a run takes does not grow with the number of
+files, and the first results are reported while later files are still being checked.
 
 Imported only by a run large enough to need it: ``concurrent.futures`` and ``multiprocessing``
 cost a single-file run nothing.
@@ -25,9 +24,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from .config import Config
 from .documents import Document, Finding, Kind, kind_of
-from .lint import Checked, check_document, read_target
+from .lint import Checked, check_document, read_target, slim
 
-__all__ = ["CHUNK", "check_in_parallel", "slim"]
+__all__ = ["AHEAD", "CHUNK", "available_cpus", "check_in_parallel"]
 
 # Files per task: large enough that sending a task costs little next to checking its files,
 # small enough that the first findings are reported early and all workers finish together.
@@ -36,14 +35,6 @@ CHUNK = 64
 AHEAD = 4
 
 _config = Config()
-
-
-def slim(checked: Checked) -> Checked:
-    """``checked`` with only what reporting needs of its document: path, kind, and the text
-    its findings point into (none when there are no findings)."""
-    document = checked.document
-    text = document.text if checked.findings else None
-    return Checked(Document(document.path, document.kind, text), checked.findings)
 
 
 def _start(config: Config) -> None:
@@ -95,7 +86,12 @@ def check_in_parallel(targets: Sequence[str], config: Config, jobs: int) -> Iter
     # Forked workers share the parent's memory until they write to it, and a garbage collection
     # writes to every object it visits: frozen objects it leaves alone (as the gc docs advise).
     gc.freeze()
-    pool = ProcessPoolExecutor(jobs, _context(), initializer=_start, initargs=(config,))
+    try:
+        pool = ProcessPoolExecutor(jobs, _context(), initializer=_start, initargs=(config,))
+    except (ImportError, OSError, NotImplementedError):  # no working semaphores (some sandboxes)
+        gc.unfreeze()
+        yield from (slim(check_document(read_target(t), config)) for t in targets)
+        return
     pending: deque[tuple[Sequence[str], Future[list[_Result]]]] = deque()
     try:
         for start in range(0, len(targets), CHUNK):

@@ -152,6 +152,18 @@ def test_stopping_early_stops_the_workers(tmp_path: Path, small_chunks: None) ->
     assert multiprocessing.active_children() == []
 
 
+def test_without_process_support_the_run_stays_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("this platform lacks a functioning sem_open implementation")
+
+    monkeypatch.setattr(msgkit.parallel, "ProcessPoolExecutor", refuse)
+    paths = make_tree(tmp_path, 2)
+    options = LintOptions(respect_gitignore=False)
+    assert render(lint_iter(paths, options, jobs=2), "json") == render(lint(paths, options), "json")
+
+
 def test_the_command_line_checks_many_files_in_parallel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
