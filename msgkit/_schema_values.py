@@ -49,7 +49,8 @@ SOURCES: dict[str, str] = {
     '      "description": "A fully-qualified HTTP or HTTPS URL.",\n'
     '      "type": "string",\n'
     '      "maxLength": 4000,\n'
-    '      "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\\\s]+[^\\\\s]*$"\n'
+    '      "pattern": '
+    '"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\\\s]+[^\\\\s]*(?![\\\\s\\\\S])"\n'
     "    }\n"
     "  }\n"
     "}\n",
@@ -66,7 +67,8 @@ SOURCES: dict[str, str] = {
     "letter primary subtag, then optionally a 4-letter script subtag and a 2-letter or "
     '3-digit region subtag, joined by hyphens.",\n'
     '      "type": "string",\n'
-    '      "pattern": "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"\n'
+    '      "pattern": '
+    '"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(?![\\\\s\\\\S])"\n'
     "    },\n"
     '    "language": {\n'
     '      "description": "A documented language. The default when a segment names none is '
@@ -100,7 +102,7 @@ VALUES: dict[str, dict[str, Any]] = {
         "default_language": "en",
         "genders": ("female", "male"),
         "language_names": {"en": "English", "zh-HK": "Cantonese (Hong Kong)"},
-        "language_pattern": "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        "language_pattern": "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(?![\\s\\S])",
         "languages": {"en": ("Latin",), "zh-HK": ("Han", "Latin")},
     },
     "limits": {

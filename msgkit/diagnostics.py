@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["CODES", "Code", "Diagnostic", "Fix", "Report", "Severity"]
+__all__ = ["CODES", "DOCS_URL", "Code", "Diagnostic", "Fix", "Report", "Severity", "docs_url"]
+
+# Where the user's guide is published (mkdocs.yml's site_url); each code has a page below it.
+DOCS_URL = "https://msgkit.github.io/msgkit/"
+
+
+def docs_url(code: str) -> str | None:
+    """The address of ``code``'s page in the published guide; ``None`` for a code that has none
+    (a plugin's)."""
+    return f"{DOCS_URL}diagnostics/{code}/" if code in CODES else None
 
 
 class Severity(str, enum.Enum):
@@ -35,7 +45,8 @@ class Diagnostic:
 
     ``line`` and ``column`` are 1-based positions within the ``msg`` (``None`` where the problem
     has no position, as for ``tag``); ``offset`` is the 0-based character offset they stand for.
-    ``field`` names the request parameter the problem is in.
+    ``field`` names the request parameter the problem is in. ``length`` is how many characters
+    from ``offset`` the problem spans, where that is known (the value of an attribute, say).
     """
 
     code: str
@@ -47,6 +58,9 @@ class Diagnostic:
     field: str = "msg"
     offset: int | None = None
     fix: Fix | None = None
+    # Where a problem ends is a detail of its display: two diagnostics that differ only in it
+    # are the same problem.
+    length: int | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.severity, Severity):
@@ -140,6 +154,7 @@ CODES: dict[str, Code] = {
     "error_msg_invalid_language": Code(
         _E,
         "A speech language that is not a well-formed language code, or not on the configured list.",
+        fixable=True,
     ),
     "warning_msg_language_unverified": Code(
         _W,
@@ -211,6 +226,12 @@ CODES: dict[str, Code] = {
         "monitor_notify_url is not a fully-qualified http or https URL of at most 4000 characters.",
     ),
     "warning_msg_empty": Code(_W, "The msg, or one of its segments, is empty.", api=False),
+    "warning_msg_ssml_in_text": Code(
+        _W,
+        "SSML tags (<break>, <prosody>, <say-as>, ...) in spoken text: the markup has no SSML, "
+        "so they would be read out.",
+        api=False,
+    ),
     "error_document_invalid": Code(
         _E,
         "A message file that cannot be read, or is not a valid message document "
@@ -228,5 +249,10 @@ CODES: dict[str, Code] = {
     ),
     "error_plugin_failed": Code(
         _E, "A lint check from a plugin raised instead of returning diagnostics.", api=False
+    ),
+    "warning_unused_ignore": Code(
+        _W,
+        "A '# msgkit: ignore' comment that suppresses nothing (with --report-unused-ignores).",
+        api=False,
     ),
 }

@@ -9,13 +9,24 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .checks.offline import check_params, validate
 from .config import Config
 from .diagnostics import Report
-from .documents import Document, Edit, Finding, Kind, kind_of, read_path, read_stdin, read_text
+from .documents import (
+    SUFFIXES,
+    Document,
+    Edit,
+    Finding,
+    Kind,
+    kind_of,
+    read_path,
+    read_stdin,
+    read_text,
+)
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
 from .ignore import (
@@ -28,6 +39,9 @@ from .ignore import (
     relative_prefix,
 )
 
+if TYPE_CHECKING:
+    from .suppressions import PerFileIgnores
+
 __all__ = [
     "STDIN",
     "Checked",
@@ -35,13 +49,15 @@ __all__ = [
     "Finding",
     "LintOptions",
     "LintResult",
+    "LintStream",
+    "NoMessageFilesError",
     "Pass",
     "PathNotFoundError",
-    "Tally",
     "check_document",
+    "check_target",
     "collect",
     "lint",
-    "lint_iter",
+    "lint_stream",
     "lint_text",
     "slim",
 ]
@@ -53,23 +69,57 @@ class PathNotFoundError(MsgkitError):
     """A path named on the command line does not exist (a usage error, not a finding)."""
 
 
+class NoMessageFilesError(MsgkitError):
+    """Directories named to lint that hold no message file to lint: empty, or everything in
+    them excluded or ignored (a usage error unless ``allow_empty``)."""
+
+    def __init__(self, empty: Sequence[str]) -> None:
+        self.empty = tuple(empty)
+        super().__init__("; ".join(empty))
+
+
 @dataclass(frozen=True, slots=True)
 class LintOptions:
-    """What to lint and how. ``root`` is the directory ``exclude`` patterns are relative to."""
+    """What to lint and how. ``root`` is the directory ``exclude`` patterns are relative to.
+
+    ``per_file_ignores`` drops selected codes in the files its globs match;
+    ``report_unused_ignores`` reports ``# msgkit: ignore`` comments that suppress nothing.
+    ``allow_empty=False`` makes a path that yields no message file a
+    :class:`NoMessageFilesError`; either way the result lists such paths in ``empty``.
+    """
 
     config: Config = field(default_factory=Config)
     exclude: tuple[str, ...] = ()
     root: Path | None = None
     force_exclude: bool = False
     respect_gitignore: bool = True
+    per_file_ignores: PerFileIgnores | None = None
+    report_unused_ignores: bool = False
+    allow_empty: bool = True
+
+    def config_for(self, path: str) -> Config:
+        """The :class:`Config` for the file at ``path``: ``config`` plus its per-file ignores."""
+        if self.per_file_ignores is None or not self.per_file_ignores.rules:
+            return self.config
+        return _with_ignores(self.config, self.per_file_ignores.selectors(path))
+
+
+@lru_cache(maxsize=64)
+def _with_ignores(config: Config, extra: tuple[str, ...]) -> Config:
+    # One Config per distinct set of ignores, so the checks' per-Config caches keep working.
+    if not extra:
+        return config
+    return replace(config, ignore=tuple(dict.fromkeys((*config.ignore, *extra))))
 
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A document and what linting found in it, in file order."""
+    """A document and what linting found in it, in file order; ``suppressed`` are the findings
+    a ``# msgkit: ignore`` comment in it silenced."""
 
     document: Document
     findings: tuple[Finding, ...]
+    suppressed: tuple[Finding, ...] = ()
 
     @property
     def path(self) -> str:
@@ -78,9 +128,11 @@ class Checked:
 
 @dataclass(frozen=True, slots=True)
 class LintResult:
-    """Every checked file of a run, in order, with its document."""
+    """What linting found, file by file in order, with the documents; ``empty`` are the paths
+    given that yielded no message file."""
 
     checked: tuple[Checked, ...] = ()
+    empty: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -98,40 +150,6 @@ class LintResult:
         return any(strict or f.is_error for f in self.findings)
 
 
-class Tally(NamedTuple):
-    """What a run found, counted as its files go by (no document or finding is kept).
-
-    A named tuple, not a dataclass: building a dataclass costs start-up time a one-file run
-    notices, and this one is built on every run.
-    """
-
-    files: int = 0
-    files_with_findings: int = 0
-    errors: int = 0
-    warnings: int = 0
-    fixable: int = 0
-
-    def add(self, checked: Checked) -> Tally:
-        findings = checked.findings
-        if not findings:
-            return Tally(self.files + 1, *self[1:])
-        errors = sum(1 for f in findings if f.is_error)
-        return Tally(
-            self.files + 1,
-            self.files_with_findings + 1,
-            self.errors + errors,
-            self.warnings + len(findings) - errors,
-            self.fixable + sum(1 for f in findings if f.edit is not None),
-        )
-
-    @property
-    def findings(self) -> int:
-        return self.errors + self.warnings
-
-    def failed(self, *, strict: bool = False) -> bool:
-        return self.errors > 0 or (strict and self.warnings > 0)
-
-
 # A pass over every checked document, after the per-file checks (e.g. online checks).
 Pass = Callable[[Sequence[Checked], LintOptions], Iterable[Finding]]
 
@@ -141,7 +159,9 @@ def slim(checked: Checked) -> Checked:
     its findings point into (none when there are no findings)."""
     document = checked.document
     text = document.text if checked.findings else None
-    return Checked(Document(document.path, document.kind, text), checked.findings)
+    return Checked(
+        Document(document.path, document.kind, text), checked.findings, checked.suppressed
+    )
 
 
 def _position(finding: Finding) -> tuple[int, int, int]:
@@ -151,8 +171,9 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 
 
 def check_document(document: Document, config: Config) -> Checked:
-    """Everything offline checking finds in one document, placed in its file."""
-    findings = [f for f in document.problems if config.wants(f.code)]
+    """Everything offline checking finds in one document, placed in its file, less what its
+    ``# msgkit: ignore`` comments suppress."""
+    findings = [f for f in document.problems if config.wants(f.code, f.severity)]
     if document.markup is not None:
         params = document.params
         report = validate(
@@ -172,7 +193,17 @@ def check_document(document: Document, config: Config) -> Checked:
             config=config,
         )
         findings.extend(document.locate(d) for d in Report.of(diagnostics))
-    return Checked(document, tuple(sorted(findings, key=_position)))
+    suppressed: list[Finding] = []
+    if document.kind == "yaml" and findings:
+        findings, suppressed = _suppress(document, findings)
+    return Checked(document, tuple(sorted(findings, key=_position)), tuple(suppressed))
+
+
+def _suppress(document: Document, findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    from .suppressions import directives, split
+
+    found = directives(document)
+    return split(findings, found) if found else (findings, [])
 
 
 # --- collecting files ------------------------------------------------------------------------
@@ -265,10 +296,17 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
     ``exclude`` is relative to ``options.root`` (to each named directory if there is none, or
     for a directory outside it). Raises :class:`PathNotFoundError` for a path that does not
     exist at all. A broken symlink or a symlink loop named explicitly exists (as a directory
-    entry) and becomes a finding.
+    entry) and becomes a finding. Raises :class:`NoMessageFilesError` for paths that yield no
+    message file, unless ``options.allow_empty``.
     """
+    return _collect(paths, options)[0]
+
+
+def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
+    """(the files to lint, why each path that yielded none did not)."""
     root = options.root.resolve() if options.root is not None else None
     targets: list[str] = []
+    empty: list[str] = []
     seen: set[str] = set()
     for raw in paths or ["."]:
         if raw == STDIN:
@@ -277,23 +315,49 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
                 targets.append(STDIN)
             continue
         if not os.path.lexists(raw):
-            raise PathNotFoundError(f"path {raw!r} does not exist")
+            raise PathNotFoundError(f"path {raw!r} does not exist{_did_you_mean(raw)}")
         path = Path(raw)
         if options.force_exclude and _force_excluded(path, options.exclude, root):
+            # Skipping a named path is what force-exclude is for (pre-commit names every
+            # changed file), so it is not an empty path.
             continue
         if path.is_dir():
             exclude = None
             if options.exclude:
                 exclude = Patterns(_within(path.resolve(), root), options.exclude)
-            walked = _walk(path, exclude, options.respect_gitignore)
-            found = iter(sorted(str(p) for p in walked))
+            found = sorted(str(p) for p in _walk(path, exclude, options.respect_gitignore))
+            if not found:
+                empty.append(_empty_directory(raw, options))
         else:
-            found = iter([raw])
+            found = [raw]
         for name in found:
             if name not in seen:
                 seen.add(name)
                 targets.append(name)
-    return targets
+    if empty and not options.allow_empty:
+        raise NoMessageFilesError(empty)
+    return targets, empty
+
+
+def _empty_directory(raw: str, options: LintOptions) -> str:
+    skipped = "exclude patterns" + (" and .gitignore" if options.respect_gitignore else "")
+    return (
+        f"{raw!r} holds no message file ({', '.join('*' + s for s in SUFFIXES)}) "
+        f"that the {skipped} leave in"
+    )
+
+
+def _did_you_mean(raw: str) -> str:
+    """A close name in the same directory, for a path that does not exist (a typo)."""
+    import difflib
+
+    parent, name = os.path.split(raw.rstrip("/\\")) if raw.rstrip("/\\") else ("", raw)
+    try:
+        names = os.listdir(parent or ".")
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"; did you mean {os.path.join(parent, close[0])!r}?" if close else ""
 
 
 def read_target(
@@ -314,16 +378,37 @@ def read_target(
 PARALLEL_THRESHOLD = 800
 
 
+class LintStream(NamedTuple):  # a named tuple: one dataclass fewer to build at start-up
+    """A run in progress: ``checked`` yields the files one by one, checked as it is iterated
+    (see :func:`slim`), and ``empty`` are the paths given that yielded no message file."""
+
+    checked: Iterator[Checked]
+    empty: tuple[str, ...]
+
+
+def check_target(
+    target: str,
+    options: LintOptions,
+    stdin: Callable[[], bytes] | None = None,
+    stdin_kind: Kind | None = None,
+) -> Checked:
+    """Read and check one target of :func:`collect` as ``options`` say for its path."""
+    checked = check_document(read_target(target, stdin, stdin_kind), options.config_for(target))
+    if options.report_unused_ignores:
+        checked = _report_unused(checked, options)
+    return checked
+
+
 def _check_all(
     targets: Sequence[str],
-    config: Config,
+    options: LintOptions,
     stdin: Callable[[], bytes] | None,
     stdin_kind: Kind | None,
     jobs: int,
 ) -> Iterator[Checked]:
     if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
         for target in targets:
-            yield slim(check_document(read_target(target, stdin, stdin_kind), config))
+            yield slim(check_target(target, options, stdin, stdin_kind))
         return
     from .parallel import check_in_parallel
 
@@ -334,39 +419,39 @@ def _check_all(
             files.append(target)
             continue
         if files:
-            yield from check_in_parallel(files, config, jobs)
+            yield from check_in_parallel(files, options, jobs)
             files = []
-        yield slim(check_document(read_target(STDIN, stdin, stdin_kind), config))
+        yield slim(check_target(STDIN, options, stdin, stdin_kind))
     if files:
-        yield from check_in_parallel(files, config, jobs)
+        yield from check_in_parallel(files, options, jobs)
 
 
-def lint_iter(
+def lint_stream(
     paths: Sequence[str],
     options: LintOptions | None = None,
     *,
     stdin: Callable[[], bytes] | None = None,
     stdin_kind: Kind | None = None,
     jobs: int | None = None,
-) -> Iterator[Checked]:
-    """Lint files one by one, in the order of :func:`collect`, yielding each as it is checked.
+) -> LintStream:
+    """Lint files one by one, in the order of :func:`collect`, each checked as it is taken.
 
-    The files are collected first (so :class:`PathNotFoundError` is raised by this call, before
-    anything is checked). With :data:`PARALLEL_THRESHOLD` files or more they are checked by
-    ``jobs`` worker processes (default: every CPU this process may use), in the same order. To
-    keep memory flat, each :class:`Checked` carries only what reporting needs of its document
-    (see :func:`slim`): for the parsed documents, use :func:`lint`, or :func:`check_document`
-    on one file.
+    The files are collected by this call (so it raises :class:`PathNotFoundError` and
+    :class:`NoMessageFilesError`, before anything is checked). With :data:`PARALLEL_THRESHOLD`
+    files or more they are checked by ``jobs`` worker processes (default: every CPU this
+    process may use), in the same order. To keep memory flat, each :class:`Checked` carries
+    only what reporting needs of its document (see :func:`slim`), and there are no extra
+    passes: for the parsed documents, use :func:`lint`.
     """
     options = options or LintOptions()
-    targets = collect(paths, options)
+    targets, empty = _collect(paths, options)
     if jobs is None:
         jobs = 1
         if len(targets) >= PARALLEL_THRESHOLD:
             from .parallel import available_cpus
 
             jobs = available_cpus()
-    return _check_all(targets, options.config, stdin, stdin_kind, jobs)
+    return LintStream(_check_all(targets, options, stdin, stdin_kind, jobs), tuple(empty))
 
 
 def lint(
@@ -381,27 +466,53 @@ def lint(
 
     Standard input is a JSON document when it starts with ``{`` and raw markup otherwise,
     unless ``stdin_kind`` says what it is. The result keeps every parsed document, which extra
-    ``passes`` (the online checks) need: for a large run, :func:`lint_iter` keeps none.
+    ``passes`` (the online checks) need: for a large run, :func:`lint_stream` keeps none.
     """
     options = options or LintOptions()
+    targets, empty = _collect(paths, options)
     checked = [
-        check_document(read_target(t, stdin, stdin_kind), options.config)
-        for t in collect(paths, options)
+        check_document(read_target(t, stdin, stdin_kind), options.config_for(t)) for t in targets
     ]
     for extra in passes:
         added: dict[str, list[Finding]] = {}
         for finding in extra(checked, options):
-            if options.config.wants(finding.code):
+            if options.config_for(finding.path).wants(finding.code, finding.severity):
                 added.setdefault(finding.path, []).append(finding)
         if added:
-            checked = [
-                Checked(
-                    c.document,
-                    tuple(sorted((*c.findings, *added.get(c.path, ())), key=_position)),
-                )
-                for c in checked
-            ]
-    return LintResult(tuple(checked))
+            checked = [_add(c, added[c.path]) if c.path in added else c for c in checked]
+    if options.report_unused_ignores:
+        checked = [_report_unused(c, options) for c in checked]
+    return LintResult(tuple(checked), tuple(empty))
+
+
+def _add(checked: Checked, findings: list[Finding]) -> Checked:
+    """``checked`` with a pass's findings added, less what its comments suppress."""
+    suppressed: list[Finding] = []
+    if checked.document.kind == "yaml":
+        findings, suppressed = _suppress(checked.document, findings)
+    return Checked(
+        checked.document,
+        tuple(sorted((*checked.findings, *findings), key=_position)),
+        (*checked.suppressed, *suppressed),
+    )
+
+
+def _report_unused(checked: Checked, options: LintOptions) -> Checked:
+    from .suppressions import directives, unused
+
+    found = directives(checked.document)
+    if not found:
+        return checked
+    config = options.config_for(checked.path)
+    extra = [
+        f
+        for f in unused(checked.path, found, checked.suppressed)
+        if config.wants(f.code, f.severity)
+    ]
+    if not extra:
+        return checked
+    findings = tuple(sorted((*checked.findings, *extra), key=_position))
+    return Checked(checked.document, findings, checked.suppressed)
 
 
 def lint_text(

@@ -1,6 +1,6 @@
 """Checking many files on every core: worker processes, results in the order of the files.
 
-Workers get the paths and the :class:`~msgkit.config.Config` and send back each file's findings
+Workers get the paths and the :class:`~msgkit.lint.LintOptions` and send back each file's findings
 with only what a reporter needs of its document (its kind and, when there are findings to show
 in it, its text), never the parsed document; for a file with no findings, nothing at all. At
 most a few chunks are in flight, so the memory a run takes does not grow with the number of
@@ -22,9 +22,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from .config import Config
 from .documents import Document, Finding, Kind, kind_of
-from .lint import Checked, check_document, read_target, slim
+from .lint import Checked, LintOptions, check_target, slim
 
 __all__ = ["AHEAD", "CHUNK", "available_cpus", "check_in_parallel"]
 
@@ -34,28 +33,30 @@ CHUNK = 64
 # Tasks in flight per worker: enough to keep every worker busy while the parent reports.
 AHEAD = 4
 
-_config = Config()
+_options = LintOptions()
 
 
-def _start(config: Config) -> None:
-    global _config
-    _config = config
+def _start(options: LintOptions) -> None:
+    global _options
+    _options = options
     # Ctrl-C reaches the whole process group: the parent stops the pool, workers just exit.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # What a worker sends back for one file: nothing when it has no findings (most files; sending
-# less is most of what makes the workers worth starting), else its kind, text and findings.
-_Result = tuple[Kind, str | None, tuple[Finding, ...]] | None
+# less is most of what makes the workers worth starting), else its kind, text and findings,
+# and the findings its comments suppressed.
+_Result = tuple[Kind, str | None, tuple[Finding, ...], tuple[Finding, ...]] | None
 
 
 def _check(targets: Sequence[str]) -> list[_Result]:
     results: list[_Result] = []
     for target in targets:
-        checked = check_document(read_target(target), _config)
-        if checked.findings:
+        checked = check_target(target, _options)
+        if checked.findings or checked.suppressed:
             document = checked.document
-            results.append((document.kind, document.text, checked.findings))
+            text = document.text if checked.findings else None
+            results.append((document.kind, text, checked.findings, checked.suppressed))
         else:
             results.append(None)
     return results
@@ -64,8 +65,8 @@ def _check(targets: Sequence[str]) -> list[_Result]:
 def _checked(target: str, result: _Result) -> Checked:
     if result is None:
         return Checked(Document(target, kind_of(target, strict=False) or "msg"), ())
-    kind, text, findings = result
-    return Checked(Document(target, kind, text), findings)
+    kind, text, findings, suppressed = result
+    return Checked(Document(target, kind, text), findings, suppressed)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -75,22 +76,22 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()
 
 
-def check_in_parallel(targets: Sequence[str], config: Config, jobs: int) -> Iterator[Checked]:
+def check_in_parallel(targets: Sequence[str], options: LintOptions, jobs: int) -> Iterator[Checked]:
     """Check ``targets`` (files, not standard input) in ``jobs`` processes; yield in order."""
     if not targets:
         return
     # The first file is checked here, before the workers start: forked, they inherit what that
     # set up once per process (the rules of the config, compiled patterns, the plugin look-up).
-    yield slim(check_document(read_target(targets[0]), config))
+    yield slim(check_target(targets[0], options))
     targets = targets[1:]
     # Forked workers share the parent's memory until they write to it, and a garbage collection
     # writes to every object it visits: frozen objects it leaves alone (as the gc docs advise).
     gc.freeze()
     try:
-        pool = ProcessPoolExecutor(jobs, _context(), initializer=_start, initargs=(config,))
+        pool = ProcessPoolExecutor(jobs, _context(), initializer=_start, initargs=(options,))
     except (ImportError, OSError, NotImplementedError):  # no working semaphores (some sandboxes)
         gc.unfreeze()
-        yield from (slim(check_document(read_target(t), config)) for t in targets)
+        yield from (slim(check_target(t, options)) for t in targets)
         return
     pending: deque[tuple[Sequence[str], Future[list[_Result]]]] = deque()
     try:

@@ -324,7 +324,7 @@ def run_plugin_checks(message: Message, config: Config) -> list[Diagnostic]:
             for diagnostic in check.function(message, config):
                 if not isinstance(diagnostic, Diagnostic):
                     raise TypeError(f"yielded {type(diagnostic).__name__}, not a Diagnostic")
-                if config.wants(diagnostic.code):
+                if config.wants(diagnostic.code, diagnostic.severity):
                     out.append(diagnostic)
         except Exception as error:  # a plugin's bug must not crash lint
             if config.wants("error_plugin_failed"):

@@ -1,18 +1,35 @@
-"""Output formats of ``msgkit lint``: text, JSON, GitHub workflow commands and SARIF 2.1.0."""
+"""Output formats of ``msgkit lint``: text (with the source, or concise), JSON, GitHub workflow
+commands and SARIF 2.1.0.
+
+The text formats are written one file at a time (:func:`write_text_file`), then a summary
+(:func:`write_text_summary`), so a driver can stream them as files are checked.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
 from ._version import __version__
-from .diagnostics import CODES, Severity
+from .diagnostics import CODES, Severity, docs_url
 from .documents import Document, Finding
-from .lint import Checked, LintResult, Tally
+from .lint import Checked, LintResult
+from .snippet import LineIndex, snippet
 
-__all__ = ["FORMATS", "Format", "report", "use_color"]
+__all__ = [
+    "FORMATS",
+    "Tally",
+    "finding_record",
+    "report",
+    "rule_name",
+    "use_color",
+    "write_text_file",
+    "write_text_summary",
+]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/msgkit/msgkit"
@@ -40,44 +57,159 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _text(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
-    for finding in result.findings:
-        where = finding.path
-        if finding.line is not None:
-            where += f":{finding.line}:{finding.column}"
-        severity_color = "red" if finding.is_error else "yellow"
-        out.write(
-            f"{_style(where, color, bold=True)}: "
-            f"{_style(finding.code, color, fg=severity_color, bold=True)} {finding.message}\n"
-        )
-        if finding.hint:
-            out.write(f"  {_style('hint:', color, fg='cyan')} {finding.hint}\n")
+def _where(finding: Finding) -> str:
+    where = finding.path
+    if finding.line is not None:
+        where += f":{finding.line}:{finding.column}"
+    return where
 
 
-def _text_summary(result: Tally, out: TextIO, color: bool, quiet: bool) -> None:
-    if quiet:
-        return
-    files = result.files
-    with_findings = result.files_with_findings
-    if not result.findings:
-        out.write(_style(f"All checked: {_plural(files, 'file')}, no problems.", color, fg="green"))
-        out.write("\n")
-        return
-    fixable = result.fixable
-    summary = (
-        f"Found {_plural(result.errors, 'error')} and {_plural(result.warnings, 'warning')} "
-        f"in {with_findings} of {_plural(files, 'file')}."
+def _headline(finding: Finding, color: bool) -> str:
+    """``path:line:col: code severity: message``: the severity said, since a code's name need
+    not be its severity (``error_msg_cannot_convert_text`` is a warning)."""
+    colour = "red" if finding.is_error else "yellow"
+    return (
+        f"{_style(_where(finding), color, bold=True)}: "
+        f"{_style(finding.code, color, fg=colour, bold=True)} "
+        f"{_style(f'{finding.severity}:', color, fg=colour)} {finding.message}\n"
     )
-    if fixable:
-        summary += f" {fixable} fixable with --fix."
+
+
+_KEY_VALUE = re.compile(r"""(["']?)([\w\- ]+)\1\s*[:=]\s*["']?([^\s"',}&]+)""")
+
+
+def _mask_secrets(line: str) -> str:
+    """``line`` with every secret msgkit recognises starred out, character for character (so
+    columns still line up): output goes to CI logs, which must never carry a token."""
+    from .documents.inspect import _SECRET_KEY, _SECRET_VALUE, _SECRET_WORDS
+
+    if not _SECRET_WORDS.search(line):
+        return line
+    spans = [(m.end(1) + 1, m.end()) for m in _SECRET_VALUE.finditer(line)]
+    spans += [(m.start(3), m.end(3)) for m in _KEY_VALUE.finditer(line) if _SECRET_KEY.search(m[2])]
+    for start, end in spans:
+        line = line[:start] + "*" * (end - start) + line[end:]
+    return line
+
+
+def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tuple[str, str]:
+    """The source block of a finding (empty when it has no place to show) and the gutter's
+    padding."""
+    if lines is None or finding.line is None or finding.column is None:
+        return "", " "
+    source = lines.line(finding.line)
+    if source is None:
+        return "", " "
+    source = _mask_secrets(source)
+    end_column = finding.end_column if finding.end_line == finding.line else None
+    if finding.end_line is not None and finding.end_line > finding.line:
+        end_column = len(source) + 1  # to the end of this line
+    shown = snippet(source, finding.column, end_column)
+    number = str(finding.line)
+    pad = " " * len(number)
+    bar = _style("|", color, fg="blue", bold=True)
+    colour = "red" if finding.is_error else "yellow"
+    carets = _style("^" * shown.width, color, fg=colour, bold=True)
+    block = (
+        f"{pad} {bar}\n"
+        f"{_style(number, color, fg='blue', bold=True)} {bar} {shown.text}\n"
+        f"{pad} {bar} {' ' * shown.caret}{carets}\n"
+        f"{pad} {bar}\n"
+    )
+    return block, pad
+
+
+def write_text_file(checked: Checked, out: TextIO, *, color: bool, concise: bool = False) -> None:
+    """The findings of one file: each with its source line and carets, or one line each
+    (``concise``), hints below."""
+    lines: LineIndex | None = None
+    text = checked.document.text
+    for finding in checked.findings:
+        out.write(_headline(finding, color))
+        hint = _style("hint:", color, fg="cyan")
+        if concise:
+            if finding.hint:
+                out.write(f"  {hint} {finding.hint}\n")
+            continue
+        if lines is None and text is not None:
+            lines = LineIndex(text)
+        block, pad = _source_lines(finding, lines, color)
+        out.write(block)
+        if finding.hint:
+            out.write(f"{pad} = {hint} {finding.hint}\n")
+        out.write("\n")
+
+
+@dataclass(slots=True)
+class Tally:
+    """What the summary line counts, added up file by file."""
+
+    files: int = 0
+    with_findings: int = 0
+    errors: int = 0
+    warnings: int = 0
+    fixable: int = 0
+
+    def add(self, checked: Checked) -> None:
+        self.files += 1
+        if checked.findings:
+            self.with_findings += 1
+        for finding in checked.findings:
+            if finding.is_error:
+                self.errors += 1
+            else:
+                self.warnings += 1
+            if finding.edit is not None:
+                self.fixable += 1
+
+
+def write_text_summary(tally: Tally, out: TextIO, *, color: bool, fixed: bool = False) -> None:
+    """The closing line. After ``--fix`` (``fixed``) what could be fixed was, so the line does
+    not offer it again."""
+    if not tally.errors and not tally.warnings:
+        message = f"All checked: {_plural(tally.files, 'file')}, no problems."
+        out.write(_style(message, color, fg="green") + "\n")
+        return
+    summary = (
+        f"Found {_plural(tally.errors, 'error')} and {_plural(tally.warnings, 'warning')} "
+        f"in {tally.with_findings} of {_plural(tally.files, 'file')}."
+    )
+    if tally.fixable and not fixed:
+        summary += f" {tally.fixable} fixable with --fix."
     out.write(summary + "\n")
 
 
-def _record(finding: Finding) -> dict[str, Any]:
+def _text(
+    result: LintResult,
+    out: TextIO,
+    color: bool,
+    quiet: bool,
+    *,
+    concise: bool = False,
+    fixed: bool = False,
+) -> None:
+    tally = Tally()
+    for checked in result.checked:
+        write_text_file(checked, out, color=color, concise=concise)
+        tally.add(checked)
+    if not quiet:
+        write_text_summary(tally, out, color=color, fixed=fixed)
+
+
+def _concise(
+    result: LintResult, out: TextIO, color: bool, quiet: bool, *, fixed: bool = False
+) -> None:
+    _text(result, out, color, quiet, concise=True, fixed=fixed)
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding as the JSON formats write it (``msgkit lint`` and ``msgkit submit``)."""
     return {
         "path": finding.path,
         "line": finding.line,
         "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
         "code": finding.code,
         "severity": str(finding.severity),
         "message": finding.message,
@@ -88,9 +220,9 @@ def _record(finding: Finding) -> dict[str, Any]:
 
 
 def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
-    import json  # here: the text format, the usual one, needs none of it
+    import json  # here: the text formats, the usual ones, need none of it
 
-    json.dump([_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
+    json.dump([finding_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
@@ -128,35 +260,52 @@ def _uri(path: str) -> dict[str, str]:
     return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
+def rule_name(code: str) -> str:
+    """A code as a SARIF rule's name: CamelCase (``error_msg_invalid_xml`` is
+    ``ErrorMsgInvalidXml``), distinct from the id, as SARIF asks of a readable name."""
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", code) if w]
+    name = "".join(w[:1].upper() + w[1:] for w in words)
+    return name if name and name != code else f"Rule{name or 'Unnamed'}"
+
+
+def _rule(code: str, severity: Severity | None) -> dict[str, Any]:
+    known = CODES.get(code)
+    summary = known.summary if known else f"{code}, reported by a plugin."
+    if known is not None:
+        severity = known.severity
+    rule: dict[str, Any] = {
+        "id": code,
+        "name": rule_name(code),
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": summary},
+        "help": {"text": f"{summary} Run `msgkit explain {code}` for the details."},
+        "defaultConfiguration": {"level": "warning" if severity is Severity.WARNING else "error"},
+        "properties": {"fixable": bool(known and known.fixable)},
+    }
+    url = docs_url(code)
+    if url is not None:
+        rule["helpUri"] = url
+        rule["help"]["markdown"] = f"{summary} See [{code}]({url})."
+    return rule
+
+
 def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     import json
 
-    codes = list(CODES)
+    codes: dict[str, Severity | None] = dict.fromkeys(CODES)
     for finding in result.findings:
-        if finding.code not in CODES and finding.code not in codes:
-            codes.append(finding.code)  # a plugin's code
+        codes.setdefault(finding.code, finding.severity)  # a plugin's code
     index = {code: i for i, code in enumerate(codes)}
-    rules = []
-    for code in codes:
-        known = CODES.get(code)
-        summary = known.summary if known else code
-        level = "error" if known is None or known.severity is Severity.ERROR else "warning"
-        rules.append(
-            {
-                "id": code,
-                "name": code,
-                "shortDescription": {"text": summary},
-                "fullDescription": {"text": summary},
-                "help": {"text": f"{summary} Run `msgkit explain {code}` for the details."},
-                "defaultConfiguration": {"level": level},
-                "properties": {"fixable": bool(known and known.fixable)},
-            }
-        )
+    rules = [_rule(code, severity) for code, severity in codes.items()]
     results = []
     for finding in result.findings:
         location: dict[str, Any] = {"artifactLocation": _uri(finding.path)}
         if finding.line is not None:
-            location["region"] = {"startLine": finding.line, "startColumn": finding.column or 1}
+            region = {"startLine": finding.line, "startColumn": finding.column or 1}
+            if finding.end_line is not None and finding.end_column is not None:
+                region["endLine"] = finding.end_line
+                region["endColumn"] = finding.end_column
+            location["region"] = region
         text = finding.message + (f" ({finding.hint})" if finding.hint else "")
         results.append(
             {
@@ -190,37 +339,21 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     out.write("\n")
 
 
-# Writes the findings of ``result`` to ``out``, given ``color`` and ``quiet``.
 Reporter = Callable[[LintResult, TextIO, bool, bool], None]
-Summary = Callable[[Tally, TextIO, bool, bool], None]
 
-
-class Format(NamedTuple):  # not a dataclass: one fewer to build at start-up
-    """How one output format is fed, so that memory does not grow with the number of files.
-
-    ``each`` is called for every file as its result arrives, in order, with a one-file result
-    whose document (its text) is still at hand; the document is dropped afterwards. A format
-    that must see everything at once (one JSON document) has ``whole`` instead: it is called
-    once, at the end, with every file's findings but none of their documents. ``summary``
-    comes last, from the counts of the run.
-    """
-
-    each: Reporter | None = None
-    whole: Reporter | None = None
-    summary: Summary | None = None
-
-
-FORMATS: dict[str, Format] = {
-    "text": Format(each=_text, summary=_text_summary),
-    "json": Format(whole=_json),
-    "github": Format(each=_github),
-    "sarif": Format(whole=_sarif),
+FORMATS: dict[str, Reporter] = {
+    "text": _text,
+    "concise": _concise,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
 }
+_TEXT_FORMATS = {"text": False, "concise": True}
 
 
-def _findings_only(checked: Checked) -> Checked:
-    document = checked.document
-    return Checked(Document(document.path, document.kind), checked.findings)
+# Besides the text formats, the one written file by file as results arrive; the others (json,
+# sarif) are written once at the end, from every file's findings but none of the documents.
+_EACH: dict[str, Reporter] = {"github": _github}
 
 
 def report(
@@ -230,23 +363,36 @@ def report(
     *,
     color: bool = False,
     quiet: bool = False,
+    fixed: bool = False,
 ) -> Tally:
     """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); return its tally.
+    ``fixed``: the result is what ``--fix`` left, so the summary offers no fixes.
 
-    ``result`` may be an iterator of checked files (:func:`msgkit.lint.lint_iter`): each is
-    written, or its findings kept, as it arrives.
+    ``result`` may be an iterator of checked files (:func:`msgkit.lint.lint_stream`): the text
+    formats and ``github`` write each file as it arrives, and its document is dropped after;
+    ``json`` and ``sarif`` keep the findings (not the documents) for the one document they write
+    at the end. Memory does not grow with the number of files.
     """
-    form = FORMATS[fmt]
+    concise = _TEXT_FORMATS.get(fmt)
+    each = _EACH.get(fmt)
     tally = Tally()
     kept: list[Checked] = []
     for checked in result.checked if isinstance(result, LintResult) else result:
-        tally = tally.add(checked)
-        if form.each is not None:
-            form.each(LintResult((checked,)), out, color, quiet)
-        if form.whole is not None and checked.findings:
+        tally.add(checked)
+        if concise is not None:
+            write_text_file(checked, out, color=color, concise=concise)
+        elif each is not None:
+            each(LintResult((checked,)), out, color, quiet)
+        elif checked.findings:
             kept.append(_findings_only(checked))
-    if form.whole is not None:
-        form.whole(LintResult(tuple(kept)), out, color, quiet)
-    if form.summary is not None:
-        form.summary(tally, out, color, quiet)
+    if concise is not None:
+        if not quiet:
+            write_text_summary(tally, out, color=color, fixed=fixed)
+    elif each is None:
+        FORMATS[fmt](LintResult(tuple(kept)), out, color, quiet)
     return tally
+
+
+def _findings_only(checked: Checked) -> Checked:
+    document = checked.document
+    return Checked(Document(document.path, document.kind), checked.findings)

@@ -25,16 +25,23 @@ class SettingsError(MsgkitError):
     """The ``[tool.msgkit]`` table cannot be used as it is."""
 
 
-# key -> (expected type, what to say about it). "list" means a list of strings.
+# The output formats of msgkit lint: "text" shows each problem's line, "concise" one line each.
+LINT_FORMATS = ("text", "concise", "json", "github", "sarif")
+
+# key -> (expected type, what to say about it). "list" means a list of strings, "selectors" a
+# list of codes, prefixes or severities, "per-file" a table of glob -> selectors.
 KEYS: dict[str, tuple[str, str]] = {
-    "select": ("list", "codes (or prefixes) to report; nothing else is"),
-    "ignore": ("list", "codes (or prefixes) never to report"),
+    "select": ("selectors", "codes, prefixes or severities to report; nothing else is"),
+    "ignore": ("selectors", "codes, prefixes or severities never to report"),
+    "per-file-ignores": ("per-file", "glob -> codes, prefixes or severities not to report there"),
+    "report-unused-ignores": ("bool", "report suppression comments that suppress nothing"),
+    "allow-empty": ("bool", "a path that holds no message file is not an error"),
     "strict": ("bool", "warnings fail the run too"),
     "max-msg-length": ("int", "the msg length limit (default: the schema's 500)"),
     "languages": ("list", "language codes to accept besides the documented catalogue"),
     "languages-only": ("bool", "the languages list is the whole catalogue"),
     "quiet": ("bool", "print diagnostics only, no summary"),
-    "format": ("str", "output format: text, json, github or sarif"),
+    "format": ("format", "output format: " + ", ".join(LINT_FORMATS)),
     "exclude": ("list", "gitignore-style patterns of paths not to lint when recursing"),
     "force-exclude": ("bool", "apply exclude to paths named on the command line too"),
     "respect-gitignore": ("bool", "skip files that .gitignore files ignore (default true)"),
@@ -167,8 +174,45 @@ def _coerce(key: str, kind: str, value: Any, source: Path | str) -> Any:
         if not isinstance(value, str):
             raise SettingsError(f"{where} must be a string")
         return value
+    if kind == "format":
+        if not isinstance(value, str) or value not in LINT_FORMATS:
+            raise SettingsError(f"{where} must be one of {', '.join(LINT_FORMATS)}, not {value!r}")
+        return value
+    if kind == "per-file":
+        if not isinstance(value, dict):
+            raise SettingsError(
+                f'{where} must be a table of glob = [selectors], e.g. "drafts/*" = ["warning_"]'
+            )
+        for pattern in value:
+            if not pattern.strip().strip("/"):
+                raise SettingsError(f'{where}: the glob "{pattern}" matches nothing')
+        return tuple(
+            (pattern, _strings(f'{where} "{pattern}"', selectors, selectors=True))
+            for pattern, selectors in value.items()
+        )
+    return _strings(where, value, selectors=kind == "selectors")
+
+
+def _strings(where: str, value: Any, *, selectors: bool) -> tuple[str, ...]:
+    """A list of strings. A lone string is refused, not wrapped in a list: the key takes a list,
+    and a value that is not what the key takes must not pass silently."""
     if isinstance(value, str):
-        value = [value]
+        raise SettingsError(
+            f"{where} must be a list of strings, not a string: write [{_toml_string(value)}]"
+        )
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SettingsError(f"{where} must be a list of strings")
+    if selectors:
+        from .config import selector_problem
+
+        for selector in value:
+            problem = selector_problem(selector)
+            if problem is not None:
+                raise SettingsError(f"{where}: {problem}")
     return tuple(value)
+
+
+def _toml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string

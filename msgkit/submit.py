@@ -106,7 +106,8 @@ def submit(
     ``ApiError`` subclasses, delivery problems ``TransportError``.
     """
     from .plugins import get_transport
-    from .transports.base import MonitorRequest, MonitorResult, TransportError, redact
+    from .redaction import Redactor
+    from .transports.base import MonitorRequest, MonitorResult, TransportError
 
     report = check_submission(
         message,
@@ -133,15 +134,25 @@ def submit(
     else:
         sender = transport
     name = getattr(sender, "name", type(sender).__name__)
+    # Every transport's answers and errors pass through here, so this is where the token is
+    # scrubbed from them, whatever the transport did (a server may echo it back).
+    scrub = Redactor([request.access_token])
     try:
         result = sender.submit(request)
-    except MsgkitError:
+    except MsgkitError as error:
+        scrub.exception(error)
         raise
     except Exception as error:  # a plugin's bug: reported as the transport's failure
-        text = redact(str(error), request.access_token)
+        text = scrub.text(str(error))
         raise TransportError(f"transport {name!r} failed: {type(error).__name__}: {text}") from None
     if not isinstance(result, MonitorResult):
         raise TransportError(
             f"transport {name!r} returned {type(result).__name__}, not a MonitorResult"
         )
-    return replace(result, report=report)
+    return replace(
+        result,
+        status=scrub.text(result.status) if isinstance(result.status, str) else result.status,
+        raw=scrub.data(result.raw),
+        note=None if result.note is None else scrub.text(result.note),
+        report=report,
+    )

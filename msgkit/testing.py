@@ -267,13 +267,24 @@ def _check_notifications(transport: Transport, problems: list[str]) -> None:
             problems.append(f"a {kind} notification parsed to {type(parsed).__name__}")
         elif parsed.session != "S-0001" or parsed.from_ != "+6511111111":
             problems.append(f"a {kind} notification lost its session or from")
-    query = urlencode(monitor_notification_fields())
+    # No signature covers the query string: its parameters must never fill, override or add
+    # a field (a replayed notification could otherwise say anything), and are kept in .query.
+    query = urlencode({"session": "S-forged", "tag": "forged", "app_state": "7"})
     try:
-        parsed = transport.parse_notification(b"", form, query)
-        if parsed.txn_ref != "T-0001":
-            problems.append("fields in the query string are not read")
+        parsed = transport.parse_notification(notification_body("block"), form, query)
+        if parsed.session != "S-0001" or parsed.tag == "forged" or "app_state" in parsed.extra:
+            problems.append("query string parameters override or add notification fields")
+        elif parsed.query.get("app_state") != "7":
+            problems.append("query string parameters are not kept in .query")
     except Exception as error:
-        problems.append(f"a notification in the query string raised {error!r}")
+        problems.append(f"a notification with a query string raised {error!r}")
+    try:
+        transport.parse_notification(b"", form, urlencode(monitor_notification_fields()))
+        problems.append("an empty body with fields in the query string parsed as a notification")
+    except NotificationError:
+        pass
+    except Exception as error:
+        problems.append(f"an empty body raised {type(error).__name__}, not NotificationError")
     try:
         transport.parse_notification(notification_body("block", call_state="exploded"), form)
         problems.append("a bad call_state did not raise NotificationError")

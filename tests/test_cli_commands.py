@@ -74,7 +74,7 @@ def test_render_refuses_what_cannot_travel_as_a_parameter(tmp_path: Path) -> Non
     path.write_text('{"msg": "a \\ud800 b"}')
     result = invoke("render", str(path))
     assert result.exit_code == 1 and result.stdout == ""
-    assert "s.msg.json:1:12: error_malformed_params msg contains U+D800" in result.stderr
+    assert "s.msg.json:1:12: error_malformed_params error: msg contains U+D800" in result.stderr
     control = invoke("render", "-", stdin="bell \x07\n")
     assert control.exit_code == 1 and "error_malformed_params" in control.stderr
 

@@ -48,6 +48,7 @@ UNCHECKED_EXAMPLES: dict[str, str] = {
     "warning_msg_audio_size_unknown": "needs the recording's server",
     "error_url_not_public": "reported only by online checks, which resolve hosts",
     "warning_url_not_checked": "needs a server slower than the run's deadline",
+    "warning_unused_ignore": "about a file's comments; tests/test_suppressions.py runs the page",
 }
 
 # f-strings that build codes, by their constant prefix: every code they can make.

@@ -35,10 +35,12 @@ def test_downloads_to_a_file(httpserver: HTTPServer, tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["call.mp3"]  # no temporary left behind
 
 
-def test_a_directory_target_takes_the_urls_name(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_a_directory_target_takes_the_calls_name(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/r/rec-9.mp3").respond_with_data(b"\xff\xf3" + bytes(100))
-    written = download_recording(httpserver.url_for("/r/rec-9.mp3"), tmp_path)
-    assert written.name == "rec-9.mp3"
+    written = notification(httpserver.url_for("/r/rec-9.mp3")).download(tmp_path)
+    assert written == tmp_path / "S-0001.T-0001.mp3"  # never the URL's name
+    with pytest.raises(DownloadError, match="a URL does not name the recording"):
+        download_recording(httpserver.url_for("/r/rec-9.mp3"), tmp_path)
 
 
 def test_an_expired_url_is_refused_without_a_request(
@@ -93,7 +95,7 @@ def test_an_existing_file_survives_a_failed_download(
 def test_max_bytes(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/r/rec.mp3").respond_with_data(MP3)
     with pytest.raises(DownloadError, match="larger than 1000 bytes"):
-        download_recording(httpserver.url_for("/r/rec.mp3"), tmp_path, max_bytes=1000)
+        download_recording(httpserver.url_for("/r/rec.mp3"), tmp_path / "r.mp3", max_bytes=1000)
     assert not list(tmp_path.iterdir())
 
 
@@ -112,7 +114,7 @@ def test_connection_failure_is_a_download_error(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(DownloadError, match="ConnectError"):
-        download_recording(f"http://127.0.0.1:{port}/a.mp3", tmp_path)
+        download_recording(f"http://127.0.0.1:{port}/a.mp3", tmp_path / "a.mp3")
 
 
 def test_mp3_sniffing() -> None:

@@ -62,12 +62,24 @@ def test_a_failed_recording_has_no_url() -> None:
     assert parsed.failed and parsed.monitor_url is None and parsed.expires_at is None
 
 
-def test_query_and_body_merge_and_body_wins() -> None:
+def test_the_query_string_is_kept_apart() -> None:
+    query = urlencode({"tag": "from-query", "session": "S-evil", "app_state": "7"})
+    parsed = msgkit.parse_notification(body(tag="from-body"), FORM, "?" + query)
+    assert parsed.tag == "from-body" and parsed.session == "S-0001" and parsed.extra == {}
+    assert parsed.query == {"tag": "from-query", "session": "S-evil", "app_state": "7"}
+    assert parsed.to_dict()["query"]["app_state"] == "7"
+    with pytest.raises(NotificationError, match="body is empty"):
+        msgkit.parse_notification(b"", FORM, urlencode(monitor_notification_fields()))
+
+
+def test_query_fields_for_unsigned_endpoints() -> None:
     query = urlencode({**monitor_notification_fields(), "tag": "from-query", "app_state": "7"})
-    parsed = msgkit.parse_notification(b"tag=from-body", FORM, "?" + query)
+    parsed = msgkit.parse_notification(b"tag=from-body", FORM, "?" + query, query_fields=True)
     assert parsed.tag == "from-body" and parsed.extra == {"app_state": "7"}
-    only_query = msgkit.parse_notification(b"", FORM, query)
+    only_query = msgkit.parse_notification(b"", FORM, query, query_fields=True)
     assert only_query.tag == "from-query"
+    with pytest.raises(ValueError, match="signature"):
+        msgkit.parse_notification(b"x", FORM, query, query_fields=True, access_token="t")
 
 
 def test_an_unencoded_plus_is_restored() -> None:
@@ -200,3 +212,28 @@ def test_cli_verifies_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cli_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["notification", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_cli_keeps_the_query_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    query = urlencode({"session": "S-forged", "flow": "order-status"})
+    result = CliRunner().invoke(main, ["notification", "--query", query, "-"], input=body())
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["session"] == "S-0001" and data["extra"] == {}
+    assert data["query"] == {"session": "S-forged", "flow": "order-status"}
+    fields = urlencode(monitor_notification_fields())
+    unsigned = CliRunner().invoke(
+        main, ["notification", "--query", fields, "--query-fields", "-"], input=b""
+    )
+    assert unsigned.exit_code == 0 and json.loads(unsigned.stdout)["txn_ref"] == "T-0001"
+    empty = CliRunner().invoke(main, ["notification", "--query", fields, "-"], input=b"")
+    assert empty.exit_code == 1 and "body is empty" in empty.stderr
+    monkeypatch.setenv("MSGKIT_ACCESS_TOKEN", "tok-cli")
+    both = CliRunner().invoke(
+        main,
+        ["notification", "--query-fields", "--signature", sign(b"", "tok-cli"), "-"],
+        input=b"",
+    )
+    assert both.exit_code == 2 and "--query-fields" in both.output
+    odd = CliRunner().invoke(main, ["notification", "--query", "a=\udcff", "-"], input=body())
+    assert odd.exit_code == 1 and "query string does not parse" in odd.stderr

@@ -232,6 +232,10 @@ def test_plugin_checks_run_in_validate(make_plugin: MakePlugin) -> None:
     assert msgkit.validate("Hello there").codes == ()
     assert msgkit.validate("HI", config=Config(ignore=("warning_shout",))).codes == ()
     assert msgkit.validate("HI", config=Config(select=("error_",))).codes == ()
+    # A plugin's code is selected by the severity it reports with, as built-in codes are.
+    assert msgkit.validate("HI", config=Config(ignore=("severity:warning",))).codes == ()
+    only = Config(select=("severity:warning",))
+    assert msgkit.validate("HI", config=only).codes == ("warning_shouting",)
     # A msg that does not parse gets the built-in diagnostics only.
     assert msgkit.validate("HELLO <speech>").codes == ("error_msg_invalid_xml",)
     # A Message is checked as is.

@@ -42,7 +42,7 @@ def test_github_without_position() -> None:
 
 def test_text_without_position_and_clean_summary() -> None:
     text = render("text", result(finding("unreadable", line=None)))
-    assert text.splitlines()[0] == "dir,x/a:b.msg: error_msg_invalid_xml unreadable"
+    assert text.splitlines()[0] == "dir,x/a:b.msg: error_msg_invalid_xml error: unreadable"
     assert render("text", result()) == "All checked: 1 file, no problems.\n"
 
 

@@ -20,8 +20,8 @@ import msgkit.lint
 import msgkit.parallel
 from msgkit.cli import main
 from msgkit.documents import Document
-from msgkit.lint import Checked, LintOptions, Tally, lint, lint_iter
-from msgkit.reporters import FORMATS, report
+from msgkit.lint import Checked, LintOptions, lint, lint_stream
+from msgkit.reporters import FORMATS, Tally, report
 
 # One of each kind of outcome: clean, errors, warnings, fixable, unreadable, JSON and YAML.
 SAMPLES = {
@@ -66,8 +66,8 @@ def test_parallel_streamed_and_whole_runs_report_alike(
     paths = make_tree(tmp_path, 6)
     options = LintOptions(respect_gitignore=False)
     whole, whole_tally = render(lint(paths, options), fmt)
-    serial, serial_tally = render(lint_iter(paths, options, jobs=1), fmt)
-    parallel, parallel_tally = render(lint_iter(paths, options, jobs=2), fmt)
+    serial, serial_tally = render(lint_stream(paths, options, jobs=1).checked, fmt)
+    parallel, parallel_tally = render(lint_stream(paths, options, jobs=2).checked, fmt)
     assert serial == whole
     assert parallel == whole
     assert serial_tally == parallel_tally == whole_tally
@@ -83,7 +83,7 @@ def test_standard_input_keeps_its_place_among_the_files(tmp_path: Path, small_ch
     def stdin() -> bytes:
         return b"Press 1 & hold\n"
 
-    order = [c.path for c in lint_iter(paths, options, stdin=stdin, jobs=2)]
+    order = [c.path for c in lint_stream(paths, options, stdin=stdin, jobs=2).checked]
     assert order == [c.path for c in lint(paths, options, stdin=stdin).checked]
     assert order.index("<stdin>") == len(SAMPLES)
 
@@ -111,7 +111,7 @@ def test_no_document_outlives_its_report(
                 alive.append(_texts_alive() - before)
             yield checked
 
-    stream = lint_iter([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=jobs)
+    stream = lint_stream([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=jobs).checked
     render(watched(stream), fmt)
     # The one being reported, and the one the generator is about to hand over: not 300.
     assert max(alive) <= 3, alive
@@ -133,7 +133,7 @@ def test_only_a_few_chunks_are_in_flight(
     monkeypatch.setattr(msgkit.parallel, "ProcessPoolExecutor", Counting)
     for i in range(200):
         (tmp_path / f"p{i:03d}.msg").write_text("Hi.\n")
-    stream = lint_iter([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=2)
+    stream = lint_stream([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=2).checked
     next(stream)
     next(stream)
     # A slow reader (a terminal, a pipe) holds back the workers instead of piling up results.
@@ -145,7 +145,7 @@ def test_only_a_few_chunks_are_in_flight(
 def test_stopping_early_stops_the_workers(tmp_path: Path, small_chunks: None) -> None:
     for i in range(100):
         (tmp_path / f"p{i:03d}.msg").write_text("Hi.\n")
-    stream = lint_iter([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=2)
+    stream = lint_stream([str(tmp_path)], LintOptions(respect_gitignore=False), jobs=2).checked
     assert next(stream).path.endswith("p000.msg")
     next(stream)
     stream.close()  # as on a closed pipe or Ctrl-C
@@ -161,7 +161,9 @@ def test_without_process_support_the_run_stays_in_one_process(
     monkeypatch.setattr(msgkit.parallel, "ProcessPoolExecutor", refuse)
     paths = make_tree(tmp_path, 2)
     options = LintOptions(respect_gitignore=False)
-    assert render(lint_iter(paths, options, jobs=2), "json") == render(lint(paths, options), "json")
+    assert render(lint_stream(paths, options, jobs=2).checked, "json") == render(
+        lint(paths, options), "json"
+    )
 
 
 def test_the_command_line_checks_many_files_in_parallel(
@@ -170,9 +172,9 @@ def test_the_command_line_checks_many_files_in_parallel(
     calls: list[int] = []
     real = msgkit.parallel.check_in_parallel
 
-    def counted(targets: Any, config: Any, jobs: int) -> Any:
+    def counted(targets: Any, options: Any, jobs: int) -> Any:
         calls.append(jobs)
-        return real(targets, config, jobs)
+        return real(targets, options, jobs)
 
     monkeypatch.setattr(msgkit.parallel, "check_in_parallel", counted)
     make_tree(tmp_path, 3)

@@ -18,7 +18,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Fix, Report, Severity
 from ..markup import Locator, RawSegment, Scan, scan
 from ..schemas import catalogue, limits
-from .scripts import foreign_scripts
+from .scripts import foreign_run, foreign_scripts
 
 if TYPE_CHECKING:
     from ..model import Message
@@ -127,16 +127,19 @@ class _Collector:
         hint: str | None = None,
         field: str = "msg",
         fix: Fix | None = None,
+        length: int | None = None,
     ) -> None:
-        if not self.config.wants(code):
+        if not self.config.wants(code, severity):
             return
         line = column = None
         if offset is not None:
             locator = self.current()
             if locator is not None:
                 line, column = locator.position(offset)
+        if length is None and fix is not None and fix.start == offset:
+            length = fix.end - fix.start
         self.items.append(
-            Diagnostic(code, severity, message, line, column, hint, field, offset, fix)
+            Diagnostic(code, severity, message, line, column, hint, field, offset, fix, length)
         )
 
 
@@ -166,6 +169,31 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     return None
 
 
+def _language_guess(language: str, rules: _Rules) -> tuple[str | None, bool]:
+    """The catalogue's code ``language`` most likely means, and whether that is unambiguous.
+
+    Unambiguous: the same code in another case or with ``_`` for ``-`` (``zh_hk`` is
+    ``zh-HK``), or what BCP 47 lookup falls back to by dropping subtags (``en_US`` is ``en``,
+    RFC 4647 section 3.4). A language name (``english``) or a near miss is only a guess.
+    """
+    normal = language.replace("_", "-").lower()
+    found = rules.by_lower.get(normal)
+    if found is not None:
+        return found, True
+    subtags = normal.split("-")
+    for end in range(len(subtags) - 1, 0, -1):
+        found = rules.by_lower.get("-".join(subtags[:end]))
+        if found is not None:
+            return found, True
+    found = rules.names.get(language.lower())
+    if found is not None:
+        return found, False
+    import difflib  # here: a known code (the usual case) never gets this far
+
+    close = difflib.get_close_matches(normal, list(rules.by_lower), n=1)
+    return (rules.by_lower[close[0]], False) if close else (None, False)
+
+
 def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str, ...] | None:
     """Check a speech language; return the scripts its voice reads, or None when unknown."""
     language = raw.language
@@ -176,18 +204,12 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
         return known or None
     locator = c.current()
     offset = locator.attribute(raw.element, "language") if locator else None
-    canonical = rules.by_lower.get(language.lower())
+    guess, sure = _language_guess(language, rules)
     fix = None
-    if canonical is not None and offset is not None:
-        fix = Fix(offset, offset + len(language), canonical, f"{language} -> {canonical}")
+    if guess is not None and sure and offset is not None:
+        fix = Fix(offset, offset + len(language), guess, f"{language} -> {guess}")
+    length = len(language)
     if not rules.tag_pattern.match(language):
-        guess = canonical or rules.by_lower.get(language.replace("_", "-").lower())
-        guess = guess or rules.names.get(language.lower())
-        if guess is None:
-            import difflib
-
-            close = difflib.get_close_matches(language, list(rules.languages), n=1)
-            guess = close[0] if close else None
         hint = (
             f'did you mean language="{guess}"?'
             if guess
@@ -199,36 +221,47 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
             f"language {language!r} is not a language code",
             offset=offset,
             hint=hint,
+            fix=fix,
+            length=length,
         )
         return None
     listed = ", ".join(rules.languages)
     if rules.only_listed:
-        hint = f'did you mean language="{canonical}"?' if canonical else f"configured: {listed}"
+        hint = f'did you mean language="{guess}"?' if sure else f"configured: {listed}"
         c.add(
             "error_msg_invalid_language",
             _E,
             f"language {language!r} is not on the configured list",
             offset=offset,
             hint=hint,
+            fix=fix,
+            length=length,
         )
         return None
-    if canonical is not None:
+    if sure and guess is not None and guess.lower() == language.lower():
         c.add(
             "warning_msg_language_unverified",
             _W,
             f"language {language!r} is written in the wrong case",
             offset=offset,
-            hint=f'write language="{canonical}"',
+            hint=f'write language="{guess}"',
             fix=fix,
+            length=length,
         )
-        return rules.languages.get(canonical) or None
+        return rules.languages.get(guess) or None
+    add_it = f"add it with --language {language} (or languages in [tool.msgkit])"
+    if sure:  # a well-formed code whose lookup falls back to the catalogue: en-us is en
+        hint = f'did you mean language="{guess}"? If the provider reads {language}, {add_it}'
+    else:
+        hint = f"check the provider supports it, then {add_it}"
     c.add(
         "warning_msg_language_unverified",
         _W,
         f"language {language!r} is not in the documented catalogue ({listed})",
         offset=offset,
-        hint="check the provider supports it, then add it with --language "
-        f"{language} (or languages in [tool.msgkit])",
+        hint=hint,
+        fix=fix,
+        length=length,
     )
     return None
 
@@ -254,6 +287,7 @@ def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
         offset=offset,
         hint=hint,
         fix=fix,
+        length=len(gender),
     )
 
 
@@ -271,14 +305,18 @@ _CACHED_URL_LENGTH = 2048  # recordings recur across a lint run; don't keep huge
 @lru_cache(maxsize=1024)
 def _audio_problem(
     url: str, schemes: tuple[str, ...], extensions: tuple[str, ...]
-) -> tuple[str, str, str] | None:
-    """``(code, message, hint)`` for a ``<url>`` the provider would refuse; ``None`` if fine."""
+) -> tuple[str, str, str, int | None] | None:
+    """``(code, message, hint, index)`` for a ``<url>`` the provider would refuse (``index``:
+    the character of the URL the problem is at, when it is one); ``None`` if fine."""
     problem = url_problem(url, schemes)
     if problem is not None:
+        space = _SPACE.search(url) if url.strip() else None
         return (
             "error_msg_invalid_url",
             f"<url>: {problem}",
-            "give an absolute http:// or https:// URL of the recording",
+            "give an absolute http:// or https:// URL of the recording"
+            + (", with spaces written %20" if space is not None else ""),
+            space.start() if space is not None else None,
         )
     path = urlsplit(url).path.lower()
     if not path.endswith(extensions):
@@ -286,8 +324,54 @@ def _audio_problem(
             "error_msg_invalid_file_format",
             f"<url>: {url!r} does not end in {', '.join(extensions)}",
             "convert the recording to 8000 Hz mono .wav, .mp3 or .gsm and link to the file itself",
+            None,
         )
     return None
+
+
+def _content_start(source: str, element: int) -> int:
+    """Offset just after the start tag that opens at ``element`` (quoted values may hold >)."""
+    quote = ""
+    for i in range(element, len(source)):
+        char = source[i]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == ">":
+            return i + 1
+    return len(source)
+
+
+def _content_offset(source: str, start: int, index: int) -> int:
+    """Offset in ``source`` of character ``index`` of the text that starts at ``start``:
+    references such as ``&amp;`` are one character, CDATA markers none, CR LF one."""
+    pos, count, end = start, 0, len(source)
+    cdata = False
+    while pos < end:
+        if cdata:
+            if source.startswith("]]>", pos):
+                cdata = False
+                pos += 3
+                continue
+        elif source.startswith("<![CDATA[", pos):
+            cdata = True
+            pos += 9
+            continue
+        elif source[pos] == "<":
+            break
+        if count == index:
+            break
+        if not cdata and source[pos] == "&":
+            semicolon = source.find(";", pos, pos + 12)
+            pos = semicolon + 1 if semicolon > 0 else pos + 1
+        elif source.startswith("\r\n", pos):
+            pos += 2
+        else:
+            pos += 1
+        count += 1
+    return pos
 
 
 def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) -> None:
@@ -304,8 +388,16 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             else:
                 found = _audio_problem.__wrapped__(url, rules.audio_schemes, rules.audio_extensions)
             if found is not None:
-                code, message, hint = found
-                c.add(code, _E, message, offset=where(raw.element), hint=hint)
+                code, message, hint, index = found
+                offset = where(raw.element)
+                length = None
+                locator = c.current()
+                if index is not None and locator is not None:
+                    source = locator.source
+                    content = _content_start(source, offset)
+                    offset = _content_offset(source, content, index)
+                    length = _content_offset(source, content, index + 1) - offset
+                c.add(code, _E, message, offset=offset, hint=hint, length=length)
             continue
         if kind == "speech":
             # Inline fast paths for the usual case: a catalogued language, a valid gender.
@@ -332,18 +424,99 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
                 continue
         else:
             scripts = default_scripts
+        if "<" in raw.text:  # spoken text with a '<' in it: escaped in the markup, so said
+            _check_ssml(c, raw)
         if scripts and not raw.text.isascii():
             foreign = foreign_scripts(raw.text, scripts)
             if foreign:
                 what = "plain text" if kind == "text" else "<speech>"
+                at, span = _foreign_place(c, raw, scripts)
                 c.add(
                     "error_msg_cannot_convert_text",
                     _W,
                     f"{'/'.join(foreign)} text in {what} read by a voice for "
                     f"{'/'.join(scripts)} only",
-                    offset=_segment_offset(c, raw),
+                    offset=at,
                     hint=_script_hint(foreign),
+                    length=span,
                 )
+
+
+# SSML elements, as people used to other voice platforms write them.
+_SSML_NAMES = (
+    "speak",
+    "break",
+    "prosody",
+    "say-as",
+    "emphasis",
+    "phoneme",
+    "sub",
+    "audio",
+    "voice",
+    "lang",
+    "mark",
+    "p",
+    "s",
+    "w",
+)
+_SSML_ELEMENTS = frozenset(_SSML_NAMES)
+_SSML = re.compile(
+    r"<\s*/?\s*(" + "|".join(map(re.escape, _SSML_NAMES)) + r"|(?:amazon|mstts|google):[\w-]+)"
+    r"(?=[\s/>])[^<>]{0,200}>",
+    re.IGNORECASE,
+)
+
+
+def _check_ssml(c: _Collector, raw: RawSegment) -> None:
+    found = _SSML.search(raw.text)
+    if found is None:
+        return
+    name = found.group(1).lower()
+    shown = found.group()
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    what = "plain text" if raw.kind == "text" else "<speech>"
+    others = len(_SSML.findall(raw.text)) - 1
+    more = f" (and {others} more SSML tag{'s' if others > 1 else ''})" if others else ""
+    if name == "break":
+        hint = "remove it: the markup has no pauses; end a sentence where a pause is wanted"
+    else:
+        hint = "remove the tags and keep the words: the markup has no SSML"
+    offset = length = None
+    locator = c.current()
+    if locator is not None:
+        start = _text_start(locator, raw)
+        offset = _content_offset(locator.source, start, found.start())
+        length = _content_offset(locator.source, start, found.end()) - offset
+    c.add(
+        "warning_msg_ssml_in_text",
+        _W,
+        f"{shown} in {what} is SSML, which the msg markup does not have: it would be read "
+        f"out as text{more}",
+        offset=offset,
+        hint=hint,
+        length=length,
+    )
+
+
+def _text_start(locator: Locator, raw: RawSegment) -> int:
+    """Offset where the text of a text or speech segment starts in the markup."""
+    if raw.kind == "speech":
+        return _content_start(locator.source, locator.element(raw.element))
+    return 0 if raw.after < 0 else locator.after(raw.after)
+
+
+def _foreign_place(
+    c: _Collector, raw: RawSegment, scripts: tuple[str, ...]
+) -> tuple[int | None, int | None]:
+    """Offset and length of the first letters the voice cannot read (the segment, if lost)."""
+    locator = c.current()
+    run = foreign_run(raw.text, scripts)
+    if locator is None or run is None:
+        return (_segment_offset(c, raw) if locator is not None else None), None
+    start = _text_start(locator, raw)
+    offset = _content_offset(locator.source, start, run[0])
+    return offset, _content_offset(locator.source, start, run[1]) - offset
 
 
 def _script_hint(foreign: list[str]) -> str:
@@ -412,18 +585,53 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
         )
         return c.items
     for problem in result.problems:
-        fix = _escape_fix(markup, problem.offset, problem.hint)
+        hint = problem.hint
+        fix = _escape_fix(markup, problem.offset, hint)
+        if problem.message == _UNQUOTED_MESSAGE:
+            hint, fix = _quote_fix(markup, problem.offset, hint)
+        elif problem.message.startswith(_UNKNOWN_ELEMENT):
+            name = problem.message[len(_UNKNOWN_ELEMENT) : -1]
+            if name.lower() in _SSML_ELEMENTS:
+                hint = f"<{name}> is SSML, which the msg markup does not have: " + (
+                    "remove it; the markup has no pauses"
+                    if name.lower() == "break"
+                    else "remove the tags and keep the words"
+                )
         c.add(
             "error_msg_invalid_xml",
             _E,
             problem.message,
             offset=problem.offset,
-            hint=problem.hint,
+            hint=hint,
             fix=fix,
         )
     if not result.problems:
         _check_segments(c, rules, result.segments)
     return c.items
+
+
+_UNQUOTED_MESSAGE = "attribute values must be quoted"
+_UNKNOWN_ELEMENT = "unknown element <"
+_ATTRIBUTE_NAME = re.compile(r"([^\s=<>\"'/]+)\s*=\s*\Z")
+_BARE_VALUE = re.compile(r"(?:[^\s\"'<>=&/`]|/(?!>))+")
+
+
+def _quote_fix(markup: str, offset: int, hint: str | None) -> tuple[str | None, Fix | None]:
+    """The hint and fix for an unquoted attribute value at ``offset``: ``language=en`` is
+    ``language="en"``, said with what the markup wrote."""
+    name = _ATTRIBUTE_NAME.search(markup, max(0, offset - 100), offset)
+    if name is None:
+        return hint, None
+    unfixed = f'put the value of {name.group(1)} in quotes: {name.group(1)}=".."'
+    value = _BARE_VALUE.match(markup, offset)
+    if value is None:
+        return unfixed, None
+    after = markup[value.end() : value.end() + 2]
+    if after and not (after[0].isspace() or after.startswith((">", "/>"))):
+        return unfixed, None  # the value runs into something quotes alone would not mend
+    written = f'{name.group(1)}="{value.group()}"'
+    fix = Fix(offset, value.end(), f'"{value.group()}"', f"quoted {written}")
+    return f"write it as {written}, with the quotes (msgkit lint --fix does this)", fix
 
 
 def _escape_fix(markup: str, offset: int, hint: str | None) -> Fix | None:
@@ -482,6 +690,17 @@ def check_params(
                 f"{name} is {len(value)} characters long; the limit is {rules.notify_url_length}",
                 field=name,
                 hint="shorten the query string you pass through",
+            )
+            continue
+        bad = _MALFORMED.search(value)
+        if bad is not None:
+            c.add(
+                "error_malformed_params",
+                _E,
+                f"{name} contains U+{ord(bad.group()):04X}, which cannot travel as a readable "
+                "parameter",
+                field=name,
+                hint="remove control characters and lone surrogates; check the file's encoding",
             )
             continue
         problem = url_problem(value, ("http", "https"))
@@ -545,7 +764,7 @@ def validate(
             monitor_notify_url=monitor_notify_url,
             options=online_options,
         )
-        c.items.extend(d for d in found if config.wants(d.code))
+        c.items.extend(d for d in found if config.wants(d.code, d.severity))
     plugin_checks = _plugin_checks or _import_plugin_checks()  # no pluggy until plugins load
     if plugin_checks():
         _run_plugin_checks(message_or_markup, config, c.items)

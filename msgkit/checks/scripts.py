@@ -6,7 +6,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-__all__ = ["foreign_scripts"]
+__all__ = ["foreign_run", "foreign_scripts"]
 
 # (first, last, script) for the letters of scripts a text-to-speech voice may or may not read.
 # Characters in no range (digits, punctuation, symbols, marks) belong to every language.
@@ -70,3 +70,18 @@ def foreign_scripts(text: str, readable: tuple[str, ...]) -> list[str]:
         if script is not None and script not in readable and script not in found:
             found.append(script)
     return sorted(found)
+
+
+def foreign_run(text: str, readable: tuple[str, ...]) -> tuple[int, int] | None:
+    """``(start, end)`` of the first run of letters in ``text`` a voice reading only
+    ``readable`` scripts cannot read; ``None`` when there is none."""
+    if text.isascii():
+        if "Latin" in readable:
+            return None
+        found = re.search("[A-Za-z]+", text)
+    else:
+        pattern = _foreign(readable)
+        if pattern is None:
+            return None
+        found = re.compile(pattern.pattern + "+").search(text)
+    return (found.start(), found.end()) if found is not None else None

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..settings import LINT_FORMATS as FORMATS
 from .options import network_options, online_options, stdin_kind_option
 
 if TYPE_CHECKING:
     from ..documents import Kind
 
 __all__ = ["lint"]
-
-FORMATS = ("text", "json", "github", "sarif")
 
 
 def _pick(cli: Any, settings: Any, key: str, default: Any) -> Any:
@@ -27,9 +26,15 @@ def _pick(cli: Any, settings: Any, key: str, default: Any) -> Any:
 
 
 def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
+    from ..config import SEVERITY_SELECTOR, selector_problem
     from ..diagnostics import CODES
 
     for prefix in prefixes:
+        problem = selector_problem(prefix)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint=f"'{kind}'")
+        if prefix.startswith(SEVERITY_SELECTOR):
+            continue
         if not any(code.startswith(prefix) for code in CODES):
             import difflib
 
@@ -45,10 +50,24 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     "output_format",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format (default: text; github inside GitHub Actions).",
+    help="Output format (default: text, with each problem's source line; github inside GitHub "
+    "Actions).",
 )
-@click.option("--select", multiple=True, metavar="CODE", help="Report only these codes (prefix).")
-@click.option("--ignore", multiple=True, metavar="CODE", help="Never report these codes (prefix).")
+@click.option(
+    "--concise", is_flag=True, help="One line per problem, no source (same as --format concise)."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Report only these: a code, a code prefix or severity:error / severity:warning.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Never report these: a code, a code prefix or severity:error / severity:warning.",
+)
 @click.option("--strict/--no-strict", default=None, help="Warnings fail the run too.")
 @click.option(
     "--max-msg-length",
@@ -70,7 +89,9 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     help="The --language codes are the whole catalogue.",
 )
 @stdin_kind_option()
-@click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
+@click.option(
+    "--fix", is_flag=True, help="Apply the safe fixes in place (- : print the fixed input)."
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Show the fixes as a diff; write nothing.")
 @click.option("-q", "--quiet", is_flag=True, default=None, help="Diagnostics only, no summary.")
 @click.option(
@@ -90,6 +111,17 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     help="Skip files .gitignore ignores (default: yes).",
 )
 @click.option(
+    "--report-unused-ignores/--no-report-unused-ignores",
+    default=None,
+    help="Report '# msgkit: ignore' comments that suppress nothing (warning_unused_ignore).",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    default=None,
+    help="A path that holds no message file is a warning, not an error (exit 2).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -103,6 +135,7 @@ def lint(
     ctx: click.Context,
     paths: tuple[str, ...],
     output_format: str | None,
+    concise: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     strict: bool | None,
@@ -116,6 +149,8 @@ def lint(
     exclude: tuple[str, ...],
     force_exclude: bool | None,
     respect_gitignore: bool | None,
+    report_unused_ignores: bool | None,
+    allow_empty: bool | None,
     config_file: Path | None,
     online: bool,
     allow_private: bool,
@@ -129,11 +164,13 @@ def lint(
     PATHS are files or directories (searched recursively); - reads standard input (a JSON
     document if it starts with '{', else raw markup; see --as); no path lints the current
     directory. Exit status: 0 no errors, 1 errors (or
-    warnings under --strict), 2 usage error or a path that does not exist.
+    warnings under --strict), 2 usage error, a path that does not exist, or a path that holds
+    no message file (unless --allow-empty).
     """
-    from ..lint import LintOptions, PathNotFoundError, lint_iter
+    from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError, lint_stream
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
+    from ..suppressions import PerFileIgnores
 
     try:
         settings = load_settings(path=config_file)
@@ -146,10 +183,14 @@ def lint(
     _warn_unknown_codes("--ignore", ignore)
     strict = bool(_pick(strict, settings, "strict", False))
     quiet = bool(_pick(quiet, settings, "quiet", False))
+    if concise:
+        if output_format not in (None, "text", "concise"):
+            raise click.UsageError(
+                f"--concise is a text format; it cannot go with --format {output_format}"
+            )
+        output_format = "concise"
     default_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     fmt = _pick(output_format, settings, "format", default_format)
-    if fmt not in FORMATS:
-        raise click.UsageError(f"[tool.msgkit] format must be one of {', '.join(FORMATS)}")
     config = settings.config(
         select=select,
         ignore=ignore,
@@ -158,18 +199,31 @@ def lint(
         languages=languages,
         languages_only=languages_only,
     )
+    allow_empty = bool(_pick(allow_empty, settings, "allow-empty", False))
     options = LintOptions(
         config=config,
         exclude=_pick(exclude, settings, "exclude", ()),
         root=settings.root if not exclude else Path.cwd(),
         force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
         respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
+        per_file_ignores=(
+            PerFileIgnores(settings.get("per-file-ignores"), settings.root or Path.cwd())
+            if settings.get("per-file-ignores")
+            else None
+        ),
+        report_unused_ignores=bool(
+            _pick(report_unused_ignores, settings, "report-unused-ignores", False)
+        ),
+        allow_empty=allow_empty,
     )
+
+    read: list[bytes] = []  # standard input as read, to print back unchanged under --fix
 
     def stdin() -> bytes:
         from ..documents import stdin_bytes
 
-        return stdin_bytes()
+        read.append(stdin_bytes())
+        return read[-1]
 
     passes = []
     if online:
@@ -187,10 +241,6 @@ def lint(
 
     import warnings
 
-    from ..reporters import report, use_color
-
-    out = sys.stdout
-    color = fmt == "text" and use_color(sys.stdout)
     # Fixes and online checks need every parsed document; otherwise files are streamed to the
     # reporter one by one (checked on every core when there are many).
     whole = bool(fix or show_diff or passes)
@@ -205,24 +255,47 @@ def lint(
                     stdin_kind=stdin_kind,
                     passes=passes,
                 )
+                empty = result.empty
             else:
-                stream = lint_iter(
+                stream = lint_stream(
                     list(paths), options, stdin=stdin, stdin_kind=stdin_kind, jobs=_jobs()
                 )
-                tally = report(stream, fmt, out, color=color, quiet=quiet)
+                empty = stream.empty
     except PathNotFoundError as error:
         raise click.BadParameter(str(error), param_hint="PATHS") from None
+    except NoMessageFilesError as error:
+        for reason in error.empty:
+            click.echo(f"msgkit: error: {reason}", err=True)
+        raise click.UsageError(
+            "nothing to lint: check the paths, exclude and .gitignore; --allow-empty accepts this"
+        ) from None
+    for reason in empty:  # only when allowed
+        click.echo(f"msgkit: warning: {reason}", err=True)
     for warning in caught:  # a corrupt cache that was rebuilt, say
         click.echo(f"msgkit: warning: {warning.message}", err=True)
-    if not whole:
-        ctx.exit(1 if tally.failed(strict=strict) else 0)
 
+    from ..reporters import report, use_color
+
+    if not whole:
+        color = fmt in ("text", "concise") and use_color(sys.stdout)
+        tally = report(stream.checked, fmt, sys.stdout, color=color, quiet=quiet)
+        ctx.exit(1 if tally.errors or (strict and tally.warnings) else 0)
+
+    from ..lint import STDIN
+
+    # With --fix, standard input comes back fixed on standard output (as ruff --fix - does),
+    # so the report goes to standard error.
+    fixing_stdin = fix and not show_diff and STDIN in paths
+    out = sys.stderr if fixing_stdin else sys.stdout
     if fix or show_diff:
-        result, changed = _fix(result, config, fmt=fmt, write=not show_diff, quiet=quiet)
+        result, changed = _fix(
+            result, options, fmt=fmt, write=not show_diff, quiet=quiet, stdin=read, out=out
+        )
         if show_diff:
             ctx.exit(1 if changed else 0)
 
-    report(result, fmt, out, color=color, quiet=quiet)
+    color = fmt in ("text", "concise") and use_color(out)
+    report(result, fmt, out, color=color, quiet=quiet, fixed=fix)
     ctx.exit(1 if result.failed(strict=strict) else 0)
 
 
@@ -236,8 +309,20 @@ def _jobs() -> int | None:
     return int(value)
 
 
-def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tuple[Any, int]:
-    """Fix what can be fixed; with ``write=False`` print the diffs instead of writing."""
+def _fix(
+    result: Any,
+    options: Any,
+    *,
+    fmt: str,
+    write: bool,
+    quiet: bool,
+    stdin: list[bytes],
+    out: Any,
+) -> tuple[Any, int]:
+    """Fix what can be fixed; with ``write=False`` print the diffs instead of writing.
+
+    Files are rewritten in place; standard input is printed back, fixed, on standard output.
+    """
     from ..fixes import diff, fix_document
     from ..fixes import write as write_file
     from ..lint import STDIN_NAME, Checked, LintResult
@@ -246,11 +331,16 @@ def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tup
     changed = 0
     notes: list[str] = []
     for item in result.checked:
+        is_stdin = item.path == STDIN_NAME
         if not any(f.edit is not None for f in item.findings):
+            if is_stdin and write:
+                _echo_stdin(stdin, None, item.document)
             checked.append(item)
             continue
-        outcome = fix_document(item.document, config)
+        outcome = fix_document(item.document, options.config_for(item.path))
         if not outcome.changed:
+            if is_stdin and write:
+                _echo_stdin(stdin, None, item.document)
             checked.append(item)
             continue
         changed += 1
@@ -258,10 +348,10 @@ def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tup
             click.echo(diff(outcome), nl=False)
             checked.append(item)
             continue
-        if item.path == STDIN_NAME:  # standard input is never rewritten
-            checked.append(item)
-            continue
-        write_file(item.path, outcome)
+        if is_stdin:
+            _echo_stdin(stdin, outcome.text, item.document)
+        else:
+            write_file(item.path, outcome)
         checked.append(outcome.checked)
         notes.extend(f"Fixed {item.path}: {edit.description}" for edit in outcome.applied)
     if not write:
@@ -269,5 +359,16 @@ def _fix(result: Any, config: Any, *, fmt: str, write: bool, quiet: bool) -> tup
         click.echo(f"{what}; run with --fix to apply." if changed else "Nothing to fix.", err=True)
     elif not quiet:
         for note in notes:
-            click.echo(note, err=fmt != "text")
-    return LintResult(tuple(checked)), changed
+            click.echo(note, file=out if fmt in ("text", "concise") else sys.stderr)
+    return LintResult(tuple(checked), result.empty), changed
+
+
+def _echo_stdin(read: list[bytes], text: str | None, document: Any) -> None:
+    """Standard input back on standard output: ``text`` fixed, else the bytes as read."""
+    if text is None:
+        data = read[0] if read else b""
+    else:
+        data = (b"\xef\xbb\xbf" if document.bom else b"") + text.encode("utf-8")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()

@@ -31,7 +31,16 @@ _MAX_BYTES = 1 << 20
     show_default=True,
     help="The Content-Type the body arrived with.",
 )
-@click.option("--query", default="", help="The query string of the request, if it had one.")
+@click.option(
+    "--query",
+    default="",
+    help='The query string of the request, if it had one: shown under "query", never as fields.',
+)
+@click.option(
+    "--query-fields",
+    is_flag=True,
+    help="Read the fields from --query as well (unsigned notifications only; the body wins).",
+)
 @click.option(
     "--transport",
     "transport_name",
@@ -43,6 +52,7 @@ def notification(
     signature: str | None,
     content_type: str,
     query: str,
+    query_fields: bool,
     transport_name: str | None,
 ) -> None:
     """Parse the notification body in FILE (or - for stdin) and print it as JSON.
@@ -55,6 +65,11 @@ def notification(
     from ..signatures import verify_signature
     from ..submit import ENV_ACCESS_TOKEN
 
+    if query_fields and (signature is not None or transport_name is not None):
+        raise click.UsageError(
+            "--query-fields cannot be combined with --signature (no signature covers the query "
+            "string) or --transport"
+        )
     body = _read(source)
     if signature is not None:
         token = os.environ.get(ENV_ACCESS_TOKEN)
@@ -70,7 +85,7 @@ def notification(
     parsed: Notification
     try:
         if transport_name is None:
-            parsed = parse_notification(body, content_type, query)
+            parsed = parse_notification(body, content_type, query, query_fields=query_fields)
         else:
             parsed = _transport_parse(transport_name, body, content_type, query)
     except NotificationError as error:

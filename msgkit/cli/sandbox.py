@@ -247,26 +247,39 @@ def show(session: str, url: str | None) -> None:
 @click.option(
     "--download-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Where recordings are saved.",
+    default=None,
+    help="Where recordings are saved (default: recordings/, created).",
 )
 @click.option("--no-download", is_flag=True, help="Do not download recordings.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace a recording already saved under the same name (default: keep it).",
+)
 @click.option(
     "--count",
     type=click.IntRange(min=1),
     default=None,
     help="Stop after this many notifications were accepted.",
 )
-def receive(host: str, port: int, download_dir: Path, no_download: bool, count: int | None) -> None:
+def receive(
+    host: str,
+    port: int,
+    download_dir: Path | None,
+    no_download: bool,
+    overwrite: bool,
+    count: int | None,
+) -> None:
     """Receive notifications: verify, parse and print each, and save the recordings.
 
     Point --monitor-notify-url and --notify-url at the URL printed on the first line of
-    standard output. Each notification is verified against $MSGKIT_ACCESS_TOKEN (unsigned or
-    wrongly signed ones are answered 403), then printed as one line of JSON; a Monitor File
-    Notification's MP3 is downloaded into --download-dir. Works with the sandbox and with the
-    provider alike.
+    standard output (printed once connections are accepted). Each notification is verified
+    against $MSGKIT_ACCESS_TOKEN (unsigned or wrongly signed ones are answered 403), then
+    printed as one line of JSON; a Monitor File Notification's MP3 is saved in --download-dir
+    as SESSION.TXN_REF.mp3, never over an existing file unless --overwrite. Works with the
+    sandbox and with the provider alike. Ctrl-C or SIGTERM stops it (status 0).
     """
+    import signal
     import threading
 
     from ..receiver import Delivery, NotificationReceiver
@@ -274,8 +287,7 @@ def receive(host: str, port: int, download_dir: Path, no_download: bool, count: 
     token = os.environ.get("MSGKIT_ACCESS_TOKEN")
     if not token:
         raise click.UsageError("set MSGKIT_ACCESS_TOKEN: it verifies each notification")
-    if not no_download:
-        download_dir.mkdir(parents=True, exist_ok=True)
+    target = None if no_download else _recordings_dir(download_dir)
     accepted = 0
     done = threading.Event()
 
@@ -300,19 +312,42 @@ def receive(host: str, port: int, download_dir: Path, no_download: bool, count: 
             access_token=token,
             host=host,
             port=port,
-            download_dir=None if no_download else download_dir,
+            download_dir=target,
+            overwrite=overwrite,
             on_delivery=report,
         )
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    # The socket listens from the constructor on; the URL is printed once requests are served.
+    receiver.start()
     click.echo(receiver.url)
     sys.stdout.flush()
-    worker = threading.Thread(target=receiver.serve_forever, daemon=True)
-    worker.start()
+    try:  # SIGTERM stops as Ctrl-C does: downloads cancelled, no .part left behind
+        previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
+    except ValueError:  # not the main thread: the caller handles signals
+        previous = None
     try:
         while not done.wait(0.2):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         receiver.shutdown()
+
+
+def _recordings_dir(given: Path | None) -> Path:
+    """The download directory, created; the default one is never a symlink msgkit did not make."""
+    path = given if given is not None else Path("recordings")
+    if given is None and path.is_symlink():
+        raise click.ClickException(
+            "recordings is a symlink; give --download-dir to save recordings where it points"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot create the download directory {path}: {error.strerror or error}"
+        ) from None
+    return path

@@ -13,7 +13,7 @@ from .options import output_format_option, stdin_kind_option
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
-    from ..documents import Document, Kind
+    from ..documents import Document, Finding, Kind
     from ..transports.base import MonitorResult
 
 __all__ = ["submit"]
@@ -55,7 +55,26 @@ class _Out:
 def _line(path: str, d: Diagnostic, line: int | None = None, column: int | None = None) -> str:
     where = f"{path}:{line}:{column}:" if line is not None else f"{path}:"
     hint = f" (hint: {d.hint})" if d.hint else ""
-    return f"{where} {d.code} {d.message}{hint}"
+    return f"{where} {d.code} {d.severity}: {d.message}{hint}"
+
+
+class _Diagnostics:
+    """What validation said, placed in the file: printed to standard error as it comes, and
+    kept for the JSON answer (``--format json``), whatever the outcome."""
+
+    def __init__(self, out: _Out) -> None:
+        self.out = out
+        self.findings: list[Finding] = []
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        d = finding.diagnostic
+        self.out(_line(finding.path, d, finding.line, finding.column), err=True)
+
+    def records(self) -> list[dict[str, Any]]:
+        from ..reporters import finding_record
+
+        return [finding_record(f) for f in self.findings]
 
 
 @click.command()
@@ -131,18 +150,47 @@ def submit(
         raise click.UsageError(str(error)) from None
 
     document = _read(source, stdin_kind)
+    said = _Diagnostics(out)
     blocking = [f for f in document.problems if f.is_error]
     for finding in document.problems:
-        out(_line(finding.path, finding.diagnostic, finding.line, finding.column), err=True)
+        said.add(finding)
     if blocking or document.markup is None:
+        message = "the message file was refused; nothing was sent"
         if document.markup is None and not blocking:
             out(f"{document.path}: the file has no msg", err=True)
-        _fail(out, as_json, "validation_failed", "the message file was refused; nothing was sent")
+            message = "the message file has no msg; nothing was sent"
+        _fail(out, as_json, "validation_failed", message, diagnostics=said.records())
     assert document.markup is not None
     params = dict(document.params)
 
     def pick(given: str | None, key: str) -> str | None:
         return given if given is not None else params.get(key)
+
+    given = {"tag": tag, "notify_url": notify_url, "monitor_notify_url": monitor_notify_url}
+
+    def place(d: Diagnostic) -> Finding:
+        """In the file, unless it is about a value the command line gave."""
+        from ..documents import Finding
+
+        if given.get(d.field) is not None:
+            return Finding(document.path, d)
+        return document.locate(d)
+
+    def check_submission_warnings() -> list[dict[str, Any]]:
+        """The warnings that went with a request that failed later (they are in the result
+        when it succeeds)."""
+        from ..submit import check_submission
+
+        assert document.markup is not None
+        for d in check_submission(
+            document.markup,
+            tag=pick(tag, "tag"),
+            notify_url=pick(notify_url, "notify_url"),
+            monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
+            config=config,
+        ):
+            said.add(place(d))
+        return said.records()
 
     try:
         # dry-run validates again on its own: with the project's settings, like submit() did.
@@ -164,16 +212,26 @@ def submit(
         )
     except ValidationError as error:
         for d in error.report:
-            finding = document.locate(d)
-            out(_line(finding.path, d, finding.line, finding.column), err=True)
-        _fail(out, as_json, "validation_failed", "validation refused the message; nothing was sent")
+            said.add(place(d))
+        _fail(
+            out,
+            as_json,
+            "validation_failed",
+            "validation refused the message; nothing was sent",
+            diagnostics=said.records(),
+        )
     except RequestError as error:
         raise click.UsageError(_scrub(str(error), token)) from None
     except ApiError as error:
-        _fail(out, as_json, error.status, str(error), raw=error.raw)
+        warnings = check_submission_warnings()
+        _fail(out, as_json, error.status, str(error), raw=error.raw, diagnostics=warnings)
     except MsgkitError as error:
-        _fail(out, as_json, "transport_error", str(error))
-    _print_result(out, as_json, result, document.path)
+        warnings = check_submission_warnings()
+        _fail(out, as_json, "transport_error", str(error), diagnostics=warnings)
+    if result.report is not None:
+        for d in result.report:
+            said.add(place(d))
+    _print_result(out, as_json, result, said.records())
     sys.exit(0 if result.ok else 1)
 
 
@@ -184,24 +242,32 @@ def _scrub(text: str, token: str | None) -> str:
 
 
 def _fail(
-    out: _Out, as_json: bool, status: str, message: str, raw: dict[str, Any] | None = None
+    out: _Out,
+    as_json: bool,
+    status: str,
+    message: str,
+    raw: dict[str, Any] | None = None,
+    *,
+    diagnostics: list[dict[str, Any]],
 ) -> None:
     if as_json:
         payload: dict[str, Any] = {"status": status, "ok": False, "error": message}
         if raw is not None:
             payload["raw"] = raw
+        payload["diagnostics"] = diagnostics
         out(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         out(f"error: {message}", err=True)
     sys.exit(1)
 
 
-def _print_result(out: _Out, as_json: bool, result: MonitorResult, path: str) -> None:
-    if result.report is not None:
-        for d in result.report:
-            out(_line(path, d), err=True)
+def _print_result(
+    out: _Out, as_json: bool, result: MonitorResult, diagnostics: list[dict[str, Any]]
+) -> None:
     if as_json:
-        out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        answer = result.to_dict()
+        answer["diagnostics"] = diagnostics
+        out(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
         return
     attempts = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     out(f"{result.status}{attempts}")

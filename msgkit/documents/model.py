@@ -68,13 +68,19 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A diagnostic placed in a file: ``line`` and ``column`` are 1-based positions in the file."""
+    """A diagnostic placed in a file: ``line`` and ``column`` are 1-based positions in the file.
+
+    ``end_line`` and ``end_column`` are where the problem ends (the column just after its last
+    character, as SARIF counts), when that is known.
+    """
 
     path: str
     diagnostic: Diagnostic
     line: int | None = None
     column: int | None = None
     edit: Edit | None = None
+    end_line: int | None = None
+    end_column: int | None = None
 
     @property
     def code(self) -> str:
@@ -129,7 +135,23 @@ class Document:
         """Place a library diagnostic (positions in the msg string) in this file."""
         offset, edit = self._where(diagnostic)
         line, column = self.position(offset)
-        return Finding(self.path, diagnostic, line, column, edit)
+        end = self._end(diagnostic, offset, edit)
+        end_line, end_column = self.position(end) if end is not None else (None, None)
+        return Finding(self.path, diagnostic, line, column, edit, end_line, end_column)
+
+    def _end(self, d: Diagnostic, start: int | None, edit: Edit | None) -> int | None:
+        """The file offset where the problem ends: its span mapped like its start, or the
+        characters its fix replaces."""
+        if start is None:
+            return None
+        end: int | None = None
+        if d.length and d.offset is not None:
+            end, _ = self._where(
+                Diagnostic(d.code, d.severity, "", field=d.field, offset=d.offset + d.length)
+            )
+        elif edit is not None and edit.start == start and edit.end > start:
+            end = edit.end
+        return end if end is not None and end > start else None
 
     def _where(self, d: Diagnostic) -> tuple[int | None, Edit | None]:
         if self.text is None:

@@ -54,7 +54,7 @@ _MAX_CALL_SECONDS = 86_400
 log = logging.getLogger("msgkit.sandbox")
 
 _MAX_BODY = 1 << 20
-_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}\Z")
 _FORM = "application/x-www-form-urlencoded"
 MONITOR_OK = "success"  # the provider's success value is undocumented; only "failed" is known
 _DEFAULT_FROM = "+6511111111"

@@ -8,11 +8,13 @@ HTTP client, no pluggy, no jsonschema at import time): ``import msgkit`` pulls i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import MsgkitError
+from ..redaction import REDACTED, redact, redact_data
 
 if TYPE_CHECKING:
     from ..diagnostics import Report
@@ -39,10 +41,9 @@ __all__ = [
     "error_class",
     "option",
     "redact",
+    "redact_data",
     "result_from_answer",
 ]
-
-REDACTED = "<redacted>"
 
 
 class RequestError(MsgkitError, ValueError):
@@ -217,29 +218,6 @@ def result_from_answer(raw: Mapping[str, Any], *, attempts: int = 1) -> MonitorR
     raise error_class(status)(status, raw)
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    """``text`` with every occurrence of each secret replaced, for messages and logs."""
-    import re
-    from urllib.parse import quote, quote_plus
-
-    for secret in secrets:
-        if secret:
-            # As given, and as it travels in a form body or URL (a server may echo either).
-            for form in {secret, quote_plus(secret), quote(secret, safe="")}:
-                if len(form) >= _WHOLE_WORDS_BELOW:
-                    text = text.replace(form, REDACTED)
-                else:
-                    # A token this short is also a common word part ("e", "ok"): replace it
-                    # only where it stands alone, or every message would be garbled.
-                    pattern = rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
-                    text = re.sub(pattern, REDACTED, text)
-    return text
-
-
-# Secrets shorter than this are redacted only as whole words (real tokens are far longer).
-_WHOLE_WORDS_BELOW = 8
-
-
 @dataclass(frozen=True, slots=True)
 class MonitorRequest:
     """The parameters of one Monitor request, checked against ``monitor-request.schema.json``.
@@ -262,6 +240,18 @@ class MonitorRequest:
         params: dict[str, Any] = {
             f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
         }
+        for name, value in params.items():
+            # A lone surrogate has no UTF-8 form: the request could not even be encoded.
+            bad = _SURROGATE.search(value) if isinstance(value, str) else None
+            if bad is not None:
+                what = "a lone surrogate"
+                if name != "access_token":
+                    what = f"U+{ord(bad.group()):04X} (a lone surrogate)"
+                raise RequestError(
+                    f"{name} contains {what}, which cannot travel as a readable parameter "
+                    "(error_malformed_params)",
+                    field=name,
+                )
         for error in validator("monitor-request").iter_errors(params):
             path = [str(p) for p in error.absolute_path]
             name = path[0] if path else _required_name(error.message)
@@ -291,6 +281,9 @@ class MonitorRequest:
         params = self.to_params()
         params["access_token"] = REDACTED
         return params
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _required_name(message: str) -> str:

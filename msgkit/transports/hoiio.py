@@ -21,6 +21,7 @@ from .base import (
     TransportOptionError,
     option,
     redact,
+    redact_data,
     result_from_answer,
 )
 
@@ -37,6 +38,7 @@ PATH = "/ivr/middle/monitor"
 RETRY_STATUSES = frozenset({"error_rate_limit_exceeded", "error_session_not_ready"})
 _IN_PROGRESS = "error_monitor_in_progress"
 _SNIPPET = 120
+_MAX_ANSWER = 1 << 20
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ class HoiioTransport:
             while True:
                 attempt += 1
                 try:
-                    response = client.post(self.url, data=params)
+                    code, headers, body = self._post(client, params)
                 except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                     if attempt <= self.retries:
                         self._wait(attempt, f"cannot connect to {where}")
@@ -158,7 +160,7 @@ class HoiioTransport:
                         f"request to {where} failed: "
                         f"{redact(str(error), token) or type(error).__name__}"
                     ) from None
-                raw = self._decode(response, token)
+                raw = self._decode(code, headers, body, token)
                 status = raw["status"]
                 if status == _IN_PROGRESS and uncertain:
                     return MonitorResult(
@@ -178,18 +180,37 @@ class HoiioTransport:
         log.info("msgkit: %s; retrying in %.2fs (attempt %d)", why, delay, attempt + 1)
         self.sleep(delay)
 
-    def _decode(self, response: httpx.Response, token: str) -> dict[str, Any]:
+    def _post(self, client: httpx.Client, params: dict[str, str]) -> tuple[int, httpx.Headers, str]:
+        """POST the request; the answer's status, headers and text, read to at most 1 MiB.
+
+        The API answers a few dozen bytes of JSON: a larger answer is not one, and reading it
+        all would let any server fill the memory.
+        """
+        with client.stream("POST", self.url, data=params) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > _MAX_ANSWER:
+                    raise TransportError(
+                        f"HTTP {response.status_code}: the answer is larger than {_MAX_ANSWER} "
+                        "bytes; expected JSON with a status"
+                    )
+            try:
+                text = bytes(body).decode(response.charset_encoding or "utf-8", "replace")
+            except LookupError:  # a charset Python does not know
+                text = bytes(body).decode("utf-8", "replace")
+            return response.status_code, response.headers, text
+
+    def _decode(self, code: int, headers: httpx.Headers, body: str, token: str) -> dict[str, Any]:
         """The answer as a dict with a valid ``status``, or a clear ``TransportError``."""
         from ..schemas import validator
 
-        code = response.status_code
-        body = response.text
         # Redact before shortening: a token cut in two would no longer be recognised.
         snippet = redact(" ".join(body.split()), token)[:_SNIPPET]
         data: Any = None
         try:
             data = json.loads(body) if body.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be an answer
             data = None
         if isinstance(data, dict) and isinstance(data.get("status"), str):
             if not validator("monitor-response").is_valid(data):
@@ -200,11 +221,11 @@ class HoiioTransport:
             # a status is trusted only to refuse, never to report success.
             if not 200 <= code < 300 and not data["status"].startswith("error_"):
                 raise TransportError(f"HTTP {code} with status {data['status']!r}: {snippet!r}")
-            scrubbed: dict[str, Any] = _redacted(data, token)
+            scrubbed: dict[str, Any] = redact_data(data, token)
             return scrubbed
         if not body.strip():
             raise TransportError(f"HTTP {code} with an empty body; expected JSON with a status")
-        kind = response.headers.get("content-type", "").split(";")[0] or "unknown type"
+        kind = headers.get("content-type", "").split(";")[0] or "unknown type"
         looks = "an HTML page" if body.lstrip()[:1] == "<" else f"a {kind} body"
         hint = " (is base_url right?)" if code < 500 else ""
         raise TransportError(
@@ -215,14 +236,3 @@ class HoiioTransport:
         from ..notifications import parse_notification
 
         return parse_notification(body, content_type, query)
-
-
-def _redacted(value: Any, token: str) -> Any:
-    """``value`` with the token scrubbed from every string in it (a server may echo it back)."""
-    if isinstance(value, str):
-        return redact(value, token)
-    if isinstance(value, dict):
-        return {key: _redacted(item, token) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item, token) for item in value]
-    return value
