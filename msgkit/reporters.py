@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .diagnostics import CODES, Severity, docs_url
 from .documents import Document, Finding
 from .lint import Checked, LintResult
-from .snippet import LineIndex, snippet
+
+if TYPE_CHECKING:
+    from .snippet import LineIndex
 
 __all__ = [
     "FORMATS",
@@ -104,6 +106,8 @@ def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tup
     end_column = finding.end_column if finding.end_line == finding.line else None
     if finding.end_line is not None and finding.end_line > finding.line:
         end_column = len(source) + 1  # to the end of this line
+    from .snippet import snippet
+
     shown = snippet(source, finding.column, end_column)
     number = str(finding.line)
     pad = " " * len(number)
@@ -132,6 +136,8 @@ def write_text_file(checked: Checked, out: TextIO, *, color: bool, concise: bool
                 out.write(f"  {hint} {finding.hint}\n")
             continue
         if lines is None and text is not None:
+            from .snippet import LineIndex  # here: a clean file needs none of it
+
             lines = LineIndex(text)
         block, pad = _source_lines(finding, lines, color)
         out.write(block)

@@ -170,7 +170,6 @@ def lint(
     from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError, lint_stream
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
-    from ..suppressions import PerFileIgnores
 
     try:
         settings = load_settings(path=config_file)
@@ -207,7 +206,7 @@ def lint(
         force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
         respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
         per_file_ignores=(
-            PerFileIgnores(settings.get("per-file-ignores"), settings.root or Path.cwd())
+            _per_file_ignores(settings.get("per-file-ignores"), settings.root or Path.cwd())
             if settings.get("per-file-ignores")
             else None
         ),
@@ -297,6 +296,12 @@ def lint(
     color = fmt in ("text", "concise") and use_color(out)
     report(result, fmt, out, color=color, quiet=quiet, fixed=fix)
     ctx.exit(1 if result.failed(strict=strict) else 0)
+
+
+def _per_file_ignores(table: Any, root: Path) -> Any:
+    from ..suppressions import PerFileIgnores  # here: most projects have none
+
+    return PerFileIgnores(table, root)
 
 
 def _jobs() -> int | None:
