@@ -316,12 +316,12 @@ def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], lis
             continue
         if not os.path.lexists(raw):
             raise PathNotFoundError(f"path {raw!r} does not exist{_did_you_mean(raw)}")
-        path = Path(raw)
-        if options.force_exclude and _force_excluded(path, options.exclude, root):
+        if options.force_exclude and _force_excluded(Path(raw), options.exclude, root):
             # Skipping a named path is what force-exclude is for (pre-commit names every
             # changed file), so it is not an empty path.
             continue
-        if path.is_dir():
+        if os.path.isdir(raw):
+            path = Path(raw)
             exclude = None
             if options.exclude:
                 exclude = Patterns(_within(path.resolve(), root), options.exclude)
