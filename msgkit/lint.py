@@ -379,8 +379,8 @@ PARALLEL_THRESHOLD = 800
 
 
 class LintStream(NamedTuple):  # a named tuple: one dataclass fewer to build at start-up
-    """A run in progress: ``checked`` yields the files one by one, checked as it is iterated
-    (see :func:`slim`), and ``empty`` are the paths given that yielded no message file."""
+    """A run in progress: ``checked`` yields the files one by one, checked as it is iterated,
+    and ``empty`` are the paths given that yielded no message file."""
 
     checked: Iterator[Checked]
     empty: tuple[str, ...]
@@ -407,8 +407,9 @@ def _check_all(
     jobs: int,
 ) -> Iterator[Checked]:
     if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
+        # Each document is dropped once the caller moves on to the next: nothing to slim.
         for target in targets:
-            yield slim(check_target(target, options, stdin, stdin_kind))
+            yield check_target(target, options, stdin, stdin_kind)
         return
     from .parallel import check_in_parallel
 
@@ -439,9 +440,10 @@ def lint_stream(
     The files are collected by this call (so it raises :class:`PathNotFoundError` and
     :class:`NoMessageFilesError`, before anything is checked). With :data:`PARALLEL_THRESHOLD`
     files or more they are checked by ``jobs`` worker processes (default: every CPU this
-    process may use), in the same order. To keep memory flat, each :class:`Checked` carries
-    only what reporting needs of its document (see :func:`slim`), and there are no extra
-    passes: for the parsed documents, use :func:`lint`.
+    process may use), in the same order; each :class:`Checked` then carries only what
+    reporting needs of its document (see :func:`slim`). Nothing is kept from one file to the
+    next, so memory stays flat; for every parsed document at once, and extra passes, use
+    :func:`lint`.
     """
     options = options or LintOptions()
     targets, empty = _collect(paths, options)
