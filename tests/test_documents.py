@@ -300,6 +300,40 @@ def test_deep_yaml_is_a_diagnostic_not_a_crash() -> None:
     ]
 
 
+def test_a_yaml_library_nesting_limit_is_worded_by_msgkit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PyYAML 6.0.4's libyaml stops at a nesting limit of its own, in its own words, before
+    # msgkit's check could see the depth. Whatever the library's limit and wording, msgkit says
+    # it in its own: here a loader that gives up, in made-up words, past 400 characters.
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class GivesUp(base):  # type: ignore[misc, valid-type]
+        # Like libyaml's scanner, which reads ahead: it fails before the first event.
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.too_long = len(stream) > 400
+
+        def _give_up(self) -> None:
+            mark = yaml.Mark("<text>", 400, 0, 400, None, None)
+            raise yaml.scanner.ScannerError("zz context", None, "qq problem", mark)
+
+        def get_event(self) -> Any:
+            if self.too_long:
+                self._give_up()
+            return super().get_event()
+
+        def get_single_node(self) -> Any:
+            if self.too_long:
+                self._give_up()
+            return super().get_single_node()
+
+    monkeypatch.setattr(yaml, "CSafeLoader", GivesUp, raising=False)
+    monkeypatch.setattr(yaml, "SafeLoader", GivesUp)
+    document = read_text("msg: " + "[" * 300 + "]" * 300, "yaml", "a")
+    assert [f.message for f in document.problems] == ["the document is nested too deeply"]
+
+
 def test_data_too_deep_for_jsonschema_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
     import msgkit.documents.inspect as inspect_module
 

@@ -1,7 +1,8 @@
 """``msgkit sandbox``: run a local stand-in for the provider, and drive its simulated calls.
 
 The server (Starlette, uvicorn) is imported inside ``serve`` only; ``call``, ``hangup`` and
-``show`` are plain HTTP clients of the control API.
+``show`` are plain HTTP clients of the control API, which give a server that is still starting
+``--wait`` seconds to listen.
 """
 
 from __future__ import annotations
@@ -12,12 +13,27 @@ import secrets
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import click
+
+from .wait import wait_for_server, wait_option
 
 __all__ = ["sandbox"]
 
 _URL_HELP = "The sandbox's base URL (default: $MSGKIT_SANDBOX_URL)."
+_WAIT_HELP = "How long to wait for a sandbox that is still starting to accept connections."
+_NO_SESSION = (
+    "is empty: give the session of a call. `msgkit sandbox call` starts one and prints its "
+    "session (SESSION=$(msgkit sandbox call)); the provider sends it with each call's "
+    "notifications"
+)
+
+
+def _session(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter(_NO_SESSION, ctx=ctx, param=param)
+    return value
 
 
 @click.group()
@@ -114,7 +130,8 @@ def sandbox() -> None:
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
 )
 def serve(host: str, port: int, app_id: str, log_level: str, **options: Any) -> None:
-    """Serve the sandbox; print its base URL as the first line of standard output.
+    """Serve the sandbox; print its base URL as the first line of standard output, once it
+    accepts connections.
 
     The access token is $MSGKIT_ACCESS_TOKEN, or one is generated and printed once (as
     MSGKIT_ACCESS_TOKEN=... on the next line). Logs go to standard error. Point the hoiio
@@ -162,14 +179,27 @@ def _base(url: str | None) -> str:
     return url.rstrip("/")
 
 
-def _request(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def _request(
+    method: str, url: str, body: dict[str, Any] | None = None, *, wait: float = 0.0
+) -> dict[str, Any]:
     import httpx
 
+    if not wait_for_server(url, wait):
+        where = urlsplit(url)
+        raise click.ClickException(
+            f"nothing accepts connections at {where.scheme}://{where.netloc} (waited {wait:g} s):"
+            " start the sandbox with `msgkit sandbox serve`, or check --url and"
+            " $MSGKIT_SANDBOX_URL"
+        )
     try:
         with httpx.Client(timeout=10.0, trust_env=False) as client:
             response = client.request(method, url, json=body)
-    except httpx.HTTPError as error:
-        raise click.ClickException(f"cannot reach the sandbox at {url}: {error}") from None
+    except httpx.TimeoutException:
+        raise click.ClickException(f"the sandbox at {url} did not answer within 10 s") from None
+    except httpx.ConnectError:
+        raise click.ClickException(f"cannot connect to the sandbox at {url}") from None
+    except httpx.HTTPError:
+        raise click.ClickException(f"the connection to the sandbox at {url} failed") from None
     try:
         data = response.json()
     except ValueError:
@@ -192,12 +222,18 @@ def _print(data: dict[str, Any]) -> None:
 @click.option("--to", metavar="E164", help="The dialled number (default +6522222222).")
 @click.option("--app-id", help="Owner of the call (default: the sandbox's application).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole call as JSON.")
+@wait_option(_WAIT_HELP)
 def call(
-    url: str | None, from_: str | None, to: str | None, app_id: str | None, as_json: bool
+    url: str | None,
+    from_: str | None,
+    to: str | None,
+    app_id: str | None,
+    as_json: bool,
+    wait: float,
 ) -> None:
     """Start a simulated incoming call; print its session."""
     body = {k: v for k, v in (("from", from_), ("to", to), ("app_id", app_id)) if v is not None}
-    data = _request("POST", f"{_base(url)}/sandbox/calls", body)
+    data = _request("POST", f"{_base(url)}/sandbox/calls", body, wait=wait)
     if as_json:
         _print(data)
     else:
@@ -205,7 +241,7 @@ def call(
 
 
 @sandbox.command()
-@click.argument("session")
+@click.argument("session", callback=_session)
 @click.option("--url", help=_URL_HELP)
 @click.option("--fail-recording", is_flag=True, help="End with monitor_status=failed.")
 @click.option(
@@ -215,8 +251,14 @@ def call(
     help="Bill the call as this many seconds long (default: how long it really ran).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the ended call as JSON.")
+@wait_option(_WAIT_HELP)
 def hangup(
-    session: str, url: str | None, fail_recording: bool, duration: float | None, as_json: bool
+    session: str,
+    url: str | None,
+    fail_recording: bool,
+    duration: float | None,
+    as_json: bool,
+    wait: float,
 ) -> None:
     """Hang up a simulated call; the end-of-call notifications follow."""
     body: dict[str, Any] = {}
@@ -224,7 +266,7 @@ def hangup(
         body["fail_recording"] = True
     if duration is not None:
         body["duration_seconds"] = duration
-    data = _request("POST", f"{_base(url)}/sandbox/calls/{session}/hangup", body)
+    data = _request("POST", f"{_call_url(url, session)}/hangup", body, wait=wait)
     if as_json:
         _print(data)
     else:
@@ -232,11 +274,17 @@ def hangup(
 
 
 @sandbox.command()
-@click.argument("session")
+@click.argument("session", callback=_session)
 @click.option("--url", help=_URL_HELP)
-def show(session: str, url: str | None) -> None:
+@wait_option(_WAIT_HELP)
+def show(session: str, url: str | None, wait: float) -> None:
     """Show a call's state and the notifications sent for it, as JSON."""
-    _print(_request("GET", f"{_base(url)}/sandbox/calls/{session}"))
+    _print(_request("GET", _call_url(url, session), wait=wait))
+
+
+def _call_url(url: str | None, session: str) -> str:
+    # Quoted whole: a / or ? in a session must not become another path or a query.
+    return f"{_base(url)}/sandbox/calls/{quote(session, safe='')}"
 
 
 @sandbox.command()

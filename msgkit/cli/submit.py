@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .options import output_format_option, stdin_kind_option
+from .wait import is_loopback, wait_for_server, wait_option
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
@@ -52,6 +53,18 @@ class _Out:
         click.echo(redact(text, self.token), err=err)
 
 
+def _session(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter(
+            "is empty: give the session of the call to monitor. The provider sends it with "
+            "each call's notifications; with the sandbox, `msgkit sandbox call` prints one "
+            "(SESSION=$(msgkit sandbox call))",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 def _line(path: str, d: Diagnostic, line: int | None = None, column: int | None = None) -> str:
     where = f"{path}:{line}:{column}:" if line is not None else f"{path}:"
     hint = f" (hint: {d.hint})" if d.hint else ""
@@ -79,7 +92,7 @@ class _Diagnostics:
 
 @click.command()
 @click.argument("source", metavar="FILE|-")
-@click.option("--session", required=True, help="The call's session ID.")
+@click.option("--session", required=True, callback=_session, help="The call's session ID.")
 @click.option(
     "--transport",
     "transport_name",
@@ -106,6 +119,10 @@ class _Diagnostics:
     help="The application ID (default: $MSGKIT_APP_ID). The access token is read from "
     "$MSGKIT_ACCESS_TOKEN only: options show in process lists.",
 )
+@wait_option(
+    "When -o base_url= names a server on this machine (a sandbox that may still be starting), "
+    "how long to wait for it to accept connections."
+)
 @stdin_kind_option()
 @output_format_option()
 def submit(
@@ -119,6 +136,7 @@ def submit(
     app_id: str | None,
     output_format: str,
     stdin_kind: Kind | None,
+    wait: float,
 ) -> None:
     """Validate FILE (a .msg, .msg.json or .msg.yaml file, or - for standard input, read as
     msgkit lint reads it), then submit it as a Monitor request.
@@ -198,6 +216,16 @@ def submit(
         transport = get_transport(transport_name, **options, **extra)
     except (PluginError, TransportOptionError) as error:
         raise click.UsageError(_scrub(str(error), token)) from None
+    base_url = options.get("base_url", "")
+    if is_loopback(base_url) and not wait_for_server(base_url, wait):
+        _fail(
+            out,
+            as_json,
+            "transport_error",
+            f"nothing accepts connections at {base_url} (waited {wait:g} s): is the server "
+            "running? (`msgkit sandbox serve` starts a sandbox)",
+            diagnostics=check_submission_warnings(),
+        )
     try:
         result = library_submit(
             document.markup,

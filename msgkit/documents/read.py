@@ -319,6 +319,21 @@ def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
         return None
     import yaml
 
+    try:
+        return _yaml_deeper_than_limit(loader_class, text)
+    except yaml.MarkedYAMLError as error:
+        # libyaml may stop at a nesting limit of its own first (PyYAML 6.0.4 bundles one), in
+        # its own words. Read the text before the place it stopped: if that already nests past
+        # msgkit's limit, that is the first problem, and msgkit says so in its own words.
+        mark = error.problem_mark
+        if mark is None or not 0 < mark.index < len(text):
+            raise
+        return _yaml_deeper_than_limit(loader_class, text[: mark.index])
+
+
+def _yaml_deeper_than_limit(loader_class: Any, text: str) -> int | None:
+    import yaml
+
     loader = loader_class(text)
     depth = 0
     try:

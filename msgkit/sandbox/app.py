@@ -16,7 +16,6 @@ import contextlib
 import email.utils
 import hmac
 import json
-import logging
 import re
 import secrets
 import time
@@ -33,6 +32,16 @@ from starlette.types import Receive, Scope, Send
 from .._version import __version__
 from ..config import Config
 from . import mp3
+from .inputs import (
+    MAX_BODY_BYTES,
+    BodyTooLargeError,
+    InputError,
+    parse_http_date,
+    parse_int,
+    read_body,
+    read_json,
+)
+from .logs import sandbox_logger
 from .notifier import Notifier
 from .params import REQUIRED, MalformedParamsError, check_request, decode_params
 from .settings import SandboxSettings
@@ -51,18 +60,14 @@ __all__ = ["SandboxApp", "create_app"]
 
 _MAX_CALL_SECONDS = 86_400
 
-log = logging.getLogger("msgkit.sandbox")
+log = sandbox_logger()
 
-_MAX_BODY = 1 << 20
-_E164 = re.compile(r"^\+[1-9][0-9]{1,14}\Z")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # always fullmatch: $ would let a final \n through
+_MAX_APP_ID = 100
 _FORM = "application/x-www-form-urlencoded"
 MONITOR_OK = "success"  # the provider's success value is undocumented; only "failed" is known
 _DEFAULT_FROM = "+6511111111"
 _DEFAULT_TO = "+6522222222"
-
-
-class _BodyTooLargeError(Exception):
-    pass
 
 
 def _json(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -77,17 +82,6 @@ def _status(status: str, status_code: int = 200) -> Response:
 
 def _error(status_code: int, code: str, message: str) -> Response:
     return _json({"error": code, "message": message}, status_code)
-
-
-async def _read_body(request: Request) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > _MAX_BODY:
-            raise _BodyTooLargeError
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class _AnyMethod:
@@ -112,7 +106,9 @@ class SandboxApp:
         self.clock = clock
         self.calls = Calls(settings.max_calls)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
-        self.recordings = Recordings(mp3.recording(settings.recording_seconds))
+        self.recordings = Recordings(
+            mp3.recording(settings.recording_seconds), max_items=settings.max_calls
+        )
         self.config = Config(max_msg_length=settings.max_msg_length)
         self.notifier: Notifier | None = None
         self.asgi = Starlette(
@@ -174,10 +170,10 @@ class SandboxApp:
             return _status("error_invalid_http_method")
         try:
             params = await self._params(request)
+        except BodyTooLargeError:
+            return _status("error_malformed_params", 413)
         except MalformedParamsError:
             return _status("error_malformed_params")
-        except _BodyTooLargeError:
-            return _status("error_malformed_params", 413)
         status = self._monitor(params)
         log.info("monitor session=%s: %s", params.get("session", "-"), status)
         return _status(status)
@@ -186,7 +182,7 @@ class SandboxApp:
         params = decode_params(request.scope.get("query_string", b""))
         if request.method != "POST":
             return params
-        body = await _read_body(request)
+        body = await read_body(request.stream(), max_bytes=MAX_BODY_BYTES)
         media = request.headers.get("content-type", _FORM).split(";")[0].strip().lower()
         if media == _FORM:
             params.update(decode_params(body))  # the body wins over the query string
@@ -275,15 +271,13 @@ class SandboxApp:
 
     async def _json_body(self, request: Request, allowed: dict[str, type]) -> dict[str, Any]:
         try:
-            raw = await _read_body(request)
-        except _BodyTooLargeError:
-            raise _ControlError(413, "body_too_large", "the body is larger than 1 MiB") from None
-        if not raw.strip():
+            data = await read_json(request.stream())
+        except BodyTooLargeError as error:
+            raise _ControlError(413, "body_too_large", str(error)) from None
+        except InputError as error:
+            raise _ControlError(400, "invalid_json", str(error)) from None
+        if data is None:
             return {}
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise _ControlError(400, "invalid_json", f"the body is not JSON: {error}") from None
         if not isinstance(data, dict):
             raise _ControlError(400, "invalid_body", "the body must be a JSON object")
         unknown = sorted(set(data) - set(allowed))
@@ -311,14 +305,26 @@ class SandboxApp:
             return error.response()
         numbers = {"from": data.get("from", _DEFAULT_FROM), "to": data.get("to", _DEFAULT_TO)}
         for name, number in numbers.items():
-            if not _E164.match(number):
+            if not _E164.fullmatch(number):
                 return _error(
                     400, "invalid_field", f"{name} must be an E.164 number such as +6511111111"
                 )
         app_id = data.get("app_id") or self.settings.app_id
+        if len(app_id) > _MAX_APP_ID or not app_id.isprintable():
+            return _error(
+                400,
+                "invalid_field",
+                f"app_id must be at most {_MAX_APP_ID} printable characters",
+            )
+        forgotten = self.calls.forgotten
         call = self.calls.create(
             app_id=app_id, from_=numbers["from"], to=numbers["to"], now=self.clock()
         )
+        if self.calls.forgotten > forgotten:
+            log.warning(
+                "more than %d calls: forgot the oldest ongoing one(s); hang up calls when done",
+                self.settings.max_calls,
+            )
         log.info("call %s created (%s -> %s, app %s)", call.session, call.from_, call.to, app_id)
         return _json(call.to_json(), 201)
 
@@ -421,12 +427,18 @@ class SandboxApp:
         if not name.endswith(".mp3"):
             return _error(404, "not_found", "no such recording")
         recording_id = name[: -len(".mp3")]
-        problem = self.recordings.check(
-            recording_id,
-            request.query_params.get("Expires", ""),
-            request.query_params.get("Signature", ""),
-            self.clock(),
-        )
+        expires = request.query_params.get("Expires")
+        if not expires:
+            return _error(403, "access_denied", "Expires is missing")
+        try:
+            problem = self.recordings.check(
+                recording_id,
+                parse_int(expires, "Expires"),
+                request.query_params.get("Signature", ""),
+                self.clock(),
+            )
+        except InputError as error:
+            problem = str(error)
         if problem is not None:
             return _error(403, "access_denied", problem)
         recording = self.recordings.get(recording_id)
@@ -438,10 +450,7 @@ class SandboxApp:
         }
         since = request.headers.get("if-modified-since")
         if since:
-            try:
-                since_ts = email.utils.parsedate_to_datetime(since).timestamp()
-            except (TypeError, ValueError):
-                since_ts = None
+            since_ts = parse_http_date(since)  # not a date: ignored, as RFC 9110 says
             if since_ts is not None and recording.created <= since_ts:
                 return Response(status_code=304, headers=headers)
         return Response(self.recordings.data, headers=headers, media_type="audio/mpeg")

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from ..errors import MsgkitError
+from .inputs import MAX_BODY_BYTES, InputError, parse_int
 from .settings import SandboxSettings
 
 __all__ = [
@@ -261,7 +262,13 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    length = parse_int(self.headers.get("Content-Length") or "0", "length")
+                except InputError:
+                    length = -1
+                if not 0 <= length <= MAX_BODY_BYTES:
+                    self.send_error(400, "a Content-Length of at most 1 MiB, please")
+                    return
                 body = self.rfile.read(length)
                 parts = urlsplit(self.path)
                 item = Received(

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
+from .logs import sandbox_logger
 from .settings import SandboxSettings
 from .state import Call
 from .wire import SIGNATURE_HEADER, encode, sign
 
 __all__ = ["Attempt", "Delivery", "Notifier"]
 
-log = logging.getLogger("msgkit.sandbox")
+log = sandbox_logger()
+# A monitored call makes three notifications; the listing keeps those of the calls kept.
+_DELIVERIES_PER_CALL = 3
 
 _MAX_BACKOFF = 30.0
 _ids = itertools.count(1)
@@ -76,7 +79,7 @@ class Notifier:
             timeout=settings.notify_timeout, follow_redirects=False, trust_env=False
         )
         self._tasks: set[asyncio.Task[None]] = set()
-        self.deliveries: list[Delivery] = []
+        self.deliveries: deque[Delivery] = deque(maxlen=settings.max_calls * _DELIVERIES_PER_CALL)
 
     def make(
         self,
@@ -140,8 +143,13 @@ class Notifier:
             )
         except httpx.TimeoutException:
             return Attempt(now, error="timeout")
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            return Attempt(now, error=f"{type(error).__name__}: {error or 'connection failed'}")
+        except httpx.ConnectError:
+            return Attempt(now, error="cannot connect")
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            return Attempt(now, error="not a URL the sandbox can post to")
+        except httpx.HTTPError:
+            # httpx's own wording stays out of the record: it changes between its versions.
+            return Attempt(now, error="the connection failed before an answer")
         if 200 <= response.status_code < 300:
             return Attempt(now, status_code=response.status_code)
         return Attempt(now, status_code=response.status_code, error=f"HTTP {response.status_code}")

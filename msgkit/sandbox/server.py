@@ -8,7 +8,6 @@ wait in the listen backlog).
 from __future__ import annotations
 
 import contextlib
-import logging
 import signal
 import socket
 import threading
@@ -16,11 +15,10 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
+from .logs import SafeFormatter
 from .settings import SandboxSettings
 
 __all__ = ["bind", "log_config", "serve"]
-
-log = logging.getLogger("msgkit.sandbox")
 
 
 def bind(host: str, port: int) -> tuple[socket.socket, str]:
@@ -48,7 +46,11 @@ def log_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            # Every line escaped: what clients send cannot forge a record (see .logs).
+            "plain": {
+                "()": SafeFormatter,
+                "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            },
         },
         "handlers": {
             "stderr": {
@@ -76,7 +78,8 @@ def serve(
     log_level: str = "INFO",
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until interrupted (SIGINT/SIGTERM). ``on_ready`` gets the base URL once bound."""
+    """Serve until interrupted (SIGINT/SIGTERM). ``on_ready`` gets the base URL once the server
+    accepts connections."""
     import uvicorn
 
     from .app import create_app
@@ -92,13 +95,29 @@ def serve(
             timeout_graceful_shutdown=3,
             server_header=False,
         )
-        server = uvicorn.Server(config)
-        if on_ready is not None:
-            on_ready(url)
+        server = _server_class()(config)
+        server.on_ready = None if on_ready is None else (lambda: on_ready(url))
         with _stop_quietly():
             server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class ReadyServer(uvicorn.Server):
+        """Calls ``on_ready`` once it accepts connections: after the application's startup
+        and after the listening socket is handed to the event loop, not before."""
+
+        on_ready: Callable[[], None] | None = None
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and self.on_ready is not None:
+                self.on_ready()
+
+    return ReadyServer
 
 
 @contextlib.contextmanager

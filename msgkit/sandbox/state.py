@@ -125,12 +125,17 @@ class Call:
 
 
 class Calls:
-    """Every call the sandbox knows, oldest first; the oldest ended ones are forgotten past
-    ``max_calls`` (their sessions then answer ``error_invalid_session``, like expired ones)."""
+    """Every call the sandbox knows, oldest first, at most ``max_calls`` of them.
+
+    Past the bound the oldest ended calls are forgotten first, then the oldest ongoing ones
+    (as if they had timed out): their sessions then answer ``error_invalid_session``, like
+    expired ones. ``forgotten`` counts the ongoing calls dropped that way.
+    """
 
     def __init__(self, max_calls: int) -> None:
         self._calls: OrderedDict[str, Call] = OrderedDict()
         self._max = max_calls
+        self.forgotten = 0
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -150,9 +155,15 @@ class Calls:
             return
         for session, call in list(self._calls.items()):
             if len(self._calls) <= self._max:
-                break
+                return
             if call.ended_at is not None:
                 del self._calls[session]
+        while len(self._calls) > self._max:
+            _, call = self._calls.popitem(last=False)
+            self.forgotten += 1
+            if call.block_task is not None:
+                call.block_task.cancel()
+                call.block_task = None
 
     def get(self, session: str) -> Call:
         call = self._calls.get(session)
@@ -218,16 +229,20 @@ class Recording:
 
 
 class Recordings:
-    """Recordings and their pre-signed URLs (``Expires`` + ``Signature``, S3 style)."""
+    """Recordings and their pre-signed URLs (``Expires`` + ``Signature``, S3 style); the oldest
+    are forgotten past ``max_items`` (their URLs then answer 404)."""
 
-    def __init__(self, data: bytes, secret: bytes | None = None) -> None:
+    def __init__(self, data: bytes, secret: bytes | None = None, max_items: int = 10_000) -> None:
         self.data = data
         self._secret = secret if secret is not None else secrets.token_bytes(32)
-        self._items: dict[str, Recording] = {}
+        self._items: OrderedDict[str, Recording] = OrderedDict()
+        self._max = max_items
 
     def add(self, now: float) -> Recording:
         recording = Recording("rec-" + secrets.token_hex(8), int(now))
         self._items[recording.recording_id] = recording
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
         return recording
 
     def get(self, recording_id: str) -> Recording | None:
@@ -246,13 +261,12 @@ class Recordings:
             f"?Expires={expires}&AWSAccessKeyId=SANDBOX&Signature={signature}"
         )
 
-    def check(self, recording_id: str, expires: str, signature: str, now: float) -> str | None:
+    def check(self, recording_id: str, expires: int, signature: str, now: float) -> str | None:
         """Why this URL may not be served (``None``: it may)."""
-        if not expires.isdigit():
-            return "Expires is missing or not a number"
-        expected = self.signature(recording_id, int(expires))
-        if not hmac.compare_digest(expected, signature):
+        expected = self.signature(recording_id, expires)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             return "the signature does not match"
-        if now >= int(expires):
+        if now >= expires:
             return "the URL has expired"
         return None
