@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         parse_notification,
     )
     from .plugins import get_transport
+    from .previewer import Preview, PreviewSegment, estimate_duration, preview
     from .schemas import schema, schema_names
     from .signatures import verify_signature
     from .transports.base import (
@@ -73,6 +74,10 @@ _LAZY = {
     "Notification": "notifications",
     "NotificationError": "notifications",
     "get_transport": "plugins",
+    "Preview": "previewer",
+    "PreviewSegment": "previewer",
+    "estimate_duration": "previewer",
+    "preview": "previewer",
     "hookimpl": "hookspecs",
     "lint_text": "lint",
     "parse_notification": "notifications",
@@ -108,6 +113,8 @@ __all__ = [
     "Notification",
     "NotificationError",
     "OnlineOptions",
+    "Preview",
+    "PreviewSegment",
     "Report",
     "Segment",
     "Severity",
@@ -118,11 +125,13 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_submission",
+    "estimate_duration",
     "get_transport",
     "hookimpl",
     "lint_text",
     "parse",
     "parse_notification",
+    "preview",
     "render",
     "schema",
     "schema_names",

@@ -60,7 +60,11 @@ SOURCES: dict[str, str] = {
     '  "title": "Text-to-speech catalogue",\n'
     '  "description": "The languages and genders the <speech> markup accepts. Only en and '
     "zh-HK are documented by the provider; each language lists the Unicode scripts its "
-    'voice can read. Users extend the list by configuration.",\n'
+    "voice can read. Users extend the list by configuration. For previews, x-espeak-voice "
+    "names the espeak-ng voice that stands in for the provider's, x-espeak-variants the "
+    "espeak-ng variant of each gender, and x-speaking-rate how fast that voice speaks: "
+    "letters and digits per second, plus a pause at each punctuation mark (measured "
+    "against espeak-ng's default speed; see benchmarks/bench_preview.py).\",\n"
     '  "$defs": {\n'
     '    "languageTag": {\n'
     '      "description": "The shape of every language code the catalogue uses: a 2-3 '
@@ -75,16 +79,28 @@ SOURCES: dict[str, str] = {
     'English.",\n'
     '      "default": "en",\n'
     '      "oneOf": [\n'
-    '        {"const": "en", "title": "English", "x-scripts": ["Latin"]},\n'
-    '        {"const": "zh-HK", "title": "Cantonese (Hong Kong)", "x-scripts": ["Han", '
-    '"Latin"]}\n'
+    "        {\n"
+    '          "const": "en",\n'
+    '          "title": "English",\n'
+    '          "x-scripts": ["Latin"],\n'
+    '          "x-espeak-voice": "en",\n'
+    '          "x-speaking-rate": {"characters-per-second": 16.2, "pause-seconds": 0.32}\n'
+    "        },\n"
+    "        {\n"
+    '          "const": "zh-HK",\n'
+    '          "title": "Cantonese (Hong Kong)",\n'
+    '          "x-scripts": ["Han", "Latin"],\n'
+    '          "x-espeak-voice": "yue",\n'
+    '          "x-speaking-rate": {"characters-per-second": 5.26, "pause-seconds": 0.39}\n'
+    "        }\n"
     "      ]\n"
     "    },\n"
     '    "gender": {\n'
     '      "description": "A voice gender. The default when a segment names none is '
     'female.",\n'
     '      "default": "female",\n'
-    '      "enum": ["female", "male"]\n'
+    '      "enum": ["female", "male"],\n'
+    '      "x-espeak-variants": {"female": "f3", "male": "m3"}\n'
     "    }\n"
     "  },\n"
     '  "type": "object",\n'

@@ -611,7 +611,33 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
         )
     if not result.problems:
         _check_segments(c, rules, result.segments)
+        if config.max_prompt_seconds is not None:
+            _check_prompt_length(c, result.segments, config.max_prompt_seconds)
     return c.items
+
+
+def _check_prompt_length(c: _Collector, segments: list[RawSegment], limit: float) -> None:
+    """warning_msg_prompt_too_long (opt-in): the estimate is pure Python, loaded on first use."""
+    if not c.config.wants("warning_msg_prompt_too_long", _W):
+        return
+    from ..previewer.estimate import estimate_raw
+
+    seconds, unknown = estimate_raw(segments)
+    if seconds <= limit:
+        return
+    more = (
+        f", plus {unknown} recording{'s' if unknown != 1 else ''} of unknown length"
+        if unknown
+        else ""
+    )
+    c.add(
+        "warning_msg_prompt_too_long",
+        _W,
+        f"msg lasts about {seconds:.1f} s when spoken{more}; the limit is {limit:g} s "
+        "(max_prompt_seconds)",
+        offset=0,
+        hint="shorten the prompt, or split it over several blocks; msgkit preview lets you hear it",
+    )
 
 
 _UNQUOTED_MESSAGE = "attribute values must be quoted"
