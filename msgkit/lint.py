@@ -371,11 +371,11 @@ def read_target(
     return read_path(target, kind=kind_of(target, strict=False))
 
 
-# Below this many files a run stays in one process. Going parallel costs about 60 ms of CPU
-# (importing the pool, starting workers) and 10-15% more per file (sending them the work); a
-# file takes about 0.1 ms to check, so on two idle cores the lines cross near 800 files, on more
-# cores earlier (benchmarks/README.md has the measurements).
-PARALLEL_THRESHOLD = 800
+# Below this many files a run stays in one process. Going parallel costs about 40-60 ms of CPU
+# (importing the pool, starting workers) and 10-15% more per file (sending them the work), for
+# files checked in about 0.1 ms each: with two idle cores that pays from about 700 files, but
+# only from about 3,500 on a machine whose cores are busy with other work (benchmarks/README.md).
+PARALLEL_THRESHOLD = 2000
 
 
 class LintStream(NamedTuple):  # a named tuple: one dataclass fewer to build at start-up
