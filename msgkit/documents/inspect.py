@@ -100,9 +100,7 @@ def _inspect(
     bom: bool,
     extra: list[Finding],
 ) -> Document:
-    # Here, not at the top: a .msg file (the usual one) needs none of them.
-    from ..structure import is_valid
-    from .compose import _compose
+    from ..structure import is_valid  # here, not at the top: a .msg file needs none of it
 
     problems = list(extra)
 
@@ -156,6 +154,8 @@ def _inspect(
     if isinstance(data.get("msg"), str) and "segments" not in data:
         markup = data["msg"]
     elif isinstance(data.get("segments"), list) and segments_ok and "msg" not in data:
+        from .compose import _compose  # and the message model: for segments only
+
         try:
             _, composed, markup = _compose(data["segments"])
             pieces = tuple(composed)
