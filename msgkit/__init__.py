@@ -11,7 +11,7 @@ from ._version import __version__
 from .submit import check_submission, submit
 
 if TYPE_CHECKING:
-    from .checks.offline import validate
+    from .blocks import BLOCKS, Block
     from .checks.options import OnlineOptions
     from .config import Config
     from .diagnostics import CODES, Diagnostic, Fix, Report, Severity
@@ -38,11 +38,14 @@ if TYPE_CHECKING:
         Transport,
         TransportError,
     )
+    from .transports.requests import Request, request
+    from .validation import validate, validate_request
 
 # Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean: a one-file
-# lint needs neither the message model nor the submission code nor the online options.
+# lint needs neither the message model nor the blocks nor the online options.
 _LAZY = {
-    "validate": "checks.offline",
+    "validate": "validation",
+    "validate_request": "validation",
     "OnlineOptions": "checks.options",
     "Config": "config",
     "CODES": "diagnostics",
@@ -64,6 +67,10 @@ _LAZY = {
     "render": "model",
     "schema": "schemas",
     "schema_names": "schemas",
+    "BLOCKS": "blocks",
+    "Block": "blocks",
+    "Request": "transports.requests",
+    "request": "transports.requests",
     "ApiError": "transports.base",
     "MonitorRequest": "transports.base",
     "MonitorResult": "transports.base",
@@ -95,9 +102,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BLOCKS",
     "CODES",
     "ApiError",
     "Audio",
+    "Block",
     "Config",
     "Diagnostic",
     "Fix",
@@ -116,6 +125,7 @@ __all__ = [
     "Preview",
     "PreviewSegment",
     "Report",
+    "Request",
     "Segment",
     "Severity",
     "Speech",
@@ -133,9 +143,11 @@ __all__ = [
     "parse_notification",
     "preview",
     "render",
+    "request",
     "schema",
     "schema_names",
     "submit",
     "validate",
+    "validate_request",
     "verify_signature",
 ]

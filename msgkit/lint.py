@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .checks.offline import check_params, validate
+from .checks.offline import check_params
 from .config import Config
 from .diagnostics import Report
 from .documents import (
@@ -38,6 +38,7 @@ from .ignore import (
     read_gitignore,
     relative_prefix,
 )
+from .validation import document_request, validate
 
 if TYPE_CHECKING:
     from .suppressions import PerFileIgnores
@@ -174,7 +175,10 @@ def check_document(document: Document, config: Config) -> Checked:
     """Everything offline checking finds in one document, placed in its file, less what its
     ``# msgkit: ignore`` comments suppress."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
-    if document.markup is not None:
+    request = document_request(document.data, document.markup, config)
+    if request is not None:
+        findings.extend(document.locate(d) for d in request[1])
+    elif document.markup is not None:
         params = document.params
         report = validate(
             document.markup,

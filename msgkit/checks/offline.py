@@ -7,25 +7,18 @@ goes; positions are computed only for the diagnostics that need them.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ..config import Config
-from ..diagnostics import Diagnostic, Fix, Report, Severity
+from ..diagnostics import Diagnostic, Fix, Severity
 from ..markup import Locator, RawSegment, Scan, scan
 from ..schemas import catalogue, limits
 from .hosts import host_problem
 from .scripts import foreign_run, foreign_scripts
 
-if TYPE_CHECKING:
-    from ..model import Message
-    from .options import OnlineOptions
-
-__all__ = ["check_msg", "check_params", "validate"]
+__all__ = ["check_msg", "check_params"]
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
@@ -611,33 +604,7 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
         )
     if not result.problems:
         _check_segments(c, rules, result.segments)
-        if config.max_prompt_seconds is not None:
-            _check_prompt_length(c, result.segments, config.max_prompt_seconds)
     return c.items
-
-
-def _check_prompt_length(c: _Collector, segments: list[RawSegment], limit: float) -> None:
-    """warning_msg_prompt_too_long (opt-in): the estimate is pure Python, loaded on first use."""
-    if not c.config.wants("warning_msg_prompt_too_long", _W):
-        return
-    from ..previewer.estimate import estimate_raw
-
-    seconds, unknown = estimate_raw(segments)
-    if seconds <= limit:
-        return
-    more = (
-        f", plus {unknown} recording{'s' if unknown != 1 else ''} of unknown length"
-        if unknown
-        else ""
-    )
-    c.add(
-        "warning_msg_prompt_too_long",
-        _W,
-        f"msg lasts about {seconds:.1f} s when spoken{more}; the limit is {limit:g} s "
-        "(max_prompt_seconds)",
-        offset=0,
-        hint="shorten the prompt, or split it over several blocks; msgkit preview lets you hear it",
-    )
 
 
 _UNQUOTED_MESSAGE = "attribute values must be quoted"
@@ -743,117 +710,3 @@ def check_params(
                 hint="give a fully-qualified URL such as https://example.com/hoiio/notify",
             )
     return c.items
-
-
-# Extra checks (from plugins) run after the built-in ones; they see the parsed Message.
-ExtraCheck = Callable[["Message", Config], Iterable[Diagnostic]]
-
-
-def validate(
-    message_or_markup: Message | str,
-    *,
-    tag: str | None = None,
-    notify_url: str | None = None,
-    monitor_notify_url: str | None = None,
-    config: Config | None = None,
-    online: bool = False,
-    online_options: OnlineOptions | None = None,
-) -> Report:
-    """Check a msg and its parameters as the provider would, before anything is sent.
-
-    With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
-    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
-    Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
-    """
-    if config is None:
-        config = _DEFAULT
-    if isinstance(message_or_markup, str):
-        markup = message_or_markup
-    elif isinstance(message_or_markup, _message_class()):
-        markup = message_or_markup.render()
-    else:
-        raise TypeError(
-            f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
-        )
-    c = _Collector(config, None)
-    check_msg(markup, config, c)
-    if tag is not None or notify_url is not None or monitor_notify_url is not None:
-        check_params(
-            tag=tag,
-            notify_url=notify_url,
-            monitor_notify_url=monitor_notify_url,
-            config=config,
-            c=c,
-        )
-    if online:
-        from .online import check_markup_online  # the network stack loads only when asked
-
-        found = check_markup_online(
-            markup,
-            notify_url=notify_url,
-            monitor_notify_url=monitor_notify_url,
-            options=online_options,
-        )
-        c.items.extend(d for d in found if config.wants(d.code, d.severity))
-    plugin_checks = _plugin_checks or _import_plugin_checks()  # no pluggy until plugins load
-    if plugin_checks():
-        _run_plugin_checks(message_or_markup, config, c.items)
-    return Report.of(c.items, strict=config.strict)
-
-
-_plugin_checks: Callable[[], tuple[object, ...]] | None = None
-
-
-def _import_plugin_checks() -> Callable[[], tuple[object, ...]]:
-    """``msgkit.plugins.plugin_checks``, imported on first use and kept: an import statement in
-    validate() itself cost more than half a microsecond on every call.
-
-    While no plugin can be there (:mod:`msgkit.plugins`, where a process registers its own, was
-    never imported, and no installed distribution declares one), the plugin machinery is not
-    imported at all; the stand-in is not kept, so a plugin registered later still runs.
-    """
-    global _plugin_checks
-    if "msgkit.plugins" not in sys.modules and not _installed_plugins():
-        return _no_plugins
-    from ..plugins import plugin_checks
-
-    _plugin_checks = plugin_checks
-    return plugin_checks
-
-
-def _no_plugins() -> tuple[object, ...]:
-    return ()
-
-
-@cache
-def _installed_plugins() -> bool:
-    """Whether a third-party plugin may load (looked for once per process)."""
-    from ..discovery import third_party_possible
-
-    return third_party_possible()
-
-
-@cache
-def _message_class() -> type[Message]:
-    from ..model import Message  # here: linting a file never builds a Message
-
-    return Message
-
-
-def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
-    """Plugin checks see the parsed Message, so they run only when the markup parses."""
-    from ..errors import MarkupError
-    from ..markup import parse
-    from ..plugins import run_plugin_checks
-
-    if not isinstance(source, str):
-        message = source
-    else:
-        try:
-            message = parse(source)
-        except (MarkupError, ValueError):
-            return
-    items.extend(run_plugin_checks(message, config))
-
-
-_DEFAULT = Config()

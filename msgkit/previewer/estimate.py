@@ -6,13 +6,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from ..checks.options import OnlineOptions
 from ..config import Config
-from ..diagnostics import Report
+from ..diagnostics import Diagnostic, Report, Severity
 from ..markup import RawSegment, scan
 from ..model import Audio, Message, Segment, Speech, Text
 from .errors import InvalidMessageError
 from .rates import speech_seconds
 
-__all__ = ["estimate_duration", "estimate_raw", "estimate_segments"]
+__all__ = ["estimate_duration", "estimate_raw", "estimate_segments", "prompt_length"]
 
 
 def estimate_segments(
@@ -50,6 +50,48 @@ def estimate_raw(segments: Sequence[RawSegment]) -> tuple[float, int]:
     return estimate_segments(segments, audio), unknown
 
 
+def prompt_length(markup: str, config: Config) -> Diagnostic | None:
+    """warning_msg_prompt_too_long (opt-in, ``max_prompt_seconds``) for a msg that parses.
+
+    Validation runs it after the offline checks: the estimate belongs to the previewer, which
+    the checks themselves never import.
+    """
+    limit = config.max_prompt_seconds
+    if limit is None or not config.wants("warning_msg_prompt_too_long", Severity.WARNING):
+        return None
+    result = scan(markup)
+    if result.problems:
+        return None
+    seconds, unknown = estimate_raw(result.segments)
+    if seconds <= limit:
+        return None
+    more = (
+        f", plus {unknown} recording{'s' if unknown != 1 else ''} of unknown length"
+        if unknown
+        else ""
+    )
+    return Diagnostic(
+        "warning_msg_prompt_too_long",
+        Severity.WARNING,
+        f"msg lasts about {seconds:.1f} s when spoken{more}; the limit is {limit:g} s "
+        "(max_prompt_seconds)",
+        line=1,
+        column=1,
+        hint="shorten the prompt, or split it over several blocks; msgkit preview lets you hear it",
+        offset=0,
+    )
+
+
+def _errors(markup: str, config: Config) -> Report:
+    """The offline errors of markup that does not parse, whatever ``config`` selects."""
+    from ..checks.offline import check_msg
+
+    report = Report.of(check_msg(markup, config))
+    if not report.errors:  # the scan's problems are errors; keep them whatever is selected
+        report = Report.of(Report.of(check_msg(markup, Config())).errors)
+    return report
+
+
 def _segments(message_or_markup: Message | str, config: Config) -> Sequence[RawSegment | Segment]:
     if isinstance(message_or_markup, Message):
         return message_or_markup.segments
@@ -59,12 +101,7 @@ def _segments(message_or_markup: Message | str, config: Config) -> Sequence[RawS
         )
     result = scan(message_or_markup)
     if result.problems:
-        from ..checks.offline import validate
-
-        report = validate(message_or_markup, config=config)
-        if not report.errors:  # the scan's problems are errors; keep them whatever is selected
-            report = Report.of(validate(message_or_markup).errors)
-        raise InvalidMessageError(report)
+        raise InvalidMessageError(_errors(message_or_markup, config))
     return tuple(result.segments)
 
 

@@ -119,13 +119,9 @@ def _message(message_or_markup: Message | str, config: Config) -> Message:
     try:
         return parse(message_or_markup)
     except (MarkupError, ValueError):
-        from ..checks.offline import validate
-        from ..diagnostics import Report
+        from .estimate import _errors
 
-        report = validate(message_or_markup, config=config)
-        if not report.errors:  # whatever is selected, the reason it does not parse is kept
-            report = Report.of(validate(message_or_markup).errors)
-        raise InvalidMessageError(report) from None
+        raise InvalidMessageError(_errors(message_or_markup, config)) from None
 
 
 def preview(

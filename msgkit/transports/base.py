@@ -163,6 +163,15 @@ STATUSES: dict[str, str] = {
     "error_monitor_in_progress": "this call is already being monitored",
     "error_rate_limit_exceeded": "the request limit for this API was exceeded",
     "error_internal_server_error": "unexpected error at the provider; contact its support",
+    # The parameters of the other IVR blocks (Dial, Gather, Record, Transfer, ...).
+    "error_dest_invalid": "dest is not a valid number (or, for a transfer, room)",
+    "error_caller_id_invalid": "caller_id is not one of your numbers, nor private",
+    "error_invalid_max_digits": "max_digits is not an integer from 0 to 255",
+    "error_invalid_timeout": "timeout is not valid",
+    "error_invalid_attempts": "attempts is not valid",
+    "error_invalid_max_duration": "max_duration is not valid",
+    "error_on_failure_invalid": "on_failure is neither hangup nor continue",
+    "error_invalid_room": "the conference room is not valid",
 }
 
 
@@ -225,6 +234,9 @@ class MonitorRequest:
     ``msg`` is checked for its length by ``validate`` (which knows the configured limit), not
     here. The access token is kept out of ``repr``; ``to_params()`` is the only way out.
     """
+
+    block: ClassVar[str] = "monitor"  # the contract every block's request shares
+    path: ClassVar[str] = "/ivr/middle/monitor"
 
     app_id: str
     access_token: str = field(repr=False)
@@ -298,7 +310,9 @@ class MonitorResult:
     A status starting with ``success_`` is a success (``success_ok`` from the provider; a queue
     may answer ``success_queued``). ``attempts`` counts the requests sent; ``note`` explains a
     result that was inferred (a retry that found the first attempt had taken effect);
-    ``report`` holds the warnings validation found before sending.
+    ``report`` holds the warnings validation found before sending. ``session``, ``txn_ref`` and
+    ``room`` are the answer's, when it has them (Dial answers with a new session, a Transfer to
+    ``room:`` with the room). It is the result of every block's request, not only Monitor's.
     """
 
     status: str
@@ -306,6 +320,15 @@ class MonitorResult:
     attempts: int = 1
     note: str | None = None
     report: Report | None = field(default=None, compare=False)
+    session: str | None = None
+    txn_ref: str | None = None
+    room: str | None = None
+
+    def __post_init__(self) -> None:
+        # Read from the answer unless given: every transport's results carry them alike.
+        for name in ("session", "txn_ref", "room"):
+            if getattr(self, name) is None and isinstance(self.raw.get(name), str):
+                object.__setattr__(self, name, self.raw[name])
 
     @property
     def ok(self) -> bool:
@@ -315,6 +338,9 @@ class MonitorResult:
         """A JSON-ready view (the report as a list of warnings)."""
         out: dict[str, Any] = {"status": self.status, "ok": self.ok, "raw": self.raw}
         out["attempts"] = self.attempts
+        for name in ("session", "txn_ref", "room"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         if self.note:
             out["note"] = self.note
         if self.report is not None:
@@ -327,11 +353,13 @@ class MonitorResult:
 
 @runtime_checkable
 class Transport(Protocol):
-    """Submits a Monitor request and parses the notifications that come back.
+    """Submits requests and parses the notifications that come back.
 
     ``name`` is the unique name users select it by (``--transport NAME``). Options given to
     ``msgkit.get_transport(name, **options)`` go to the constructor; from the command line
-    they arrive as strings.
+    they arrive as strings. A transport that sends more than Monitor says so in a ``blocks``
+    class attribute (``blocks = frozenset(msgkit.BLOCKS)``); without it, it is given Monitor
+    requests only, and msgkit refuses others before sending (``TransportError``).
     """
 
     name: ClassVar[str]
