@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .checks.offline import check_params
 from .config import Config
@@ -50,15 +50,14 @@ __all__ = [
     "Finding",
     "LintOptions",
     "LintResult",
-    "LintStream",
     "NoMessageFilesError",
     "Pass",
     "PathNotFoundError",
     "check_document",
     "check_target",
     "collect",
+    "collect_targets",
     "lint",
-    "lint_stream",
     "lint_text",
     "slim",
 ]
@@ -303,11 +302,12 @@ def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
     entry) and becomes a finding. Raises :class:`NoMessageFilesError` for paths that yield no
     message file, unless ``options.allow_empty``.
     """
-    return _collect(paths, options)[0]
+    return collect_targets(paths, options)[0]
 
 
-def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
-    """(the files to lint, why each path that yielded none did not)."""
+def collect_targets(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
+    """The files to lint, in order, and why each path that yielded none did not (see
+    :func:`collect`)."""
     root = options.root.resolve() if options.root is not None else None
     targets: list[str] = []
     empty: list[str] = []
@@ -375,21 +375,6 @@ def read_target(
     return read_path(target, kind=kind_of(target, strict=False))
 
 
-# Below this many files a run stays in one process. Going parallel costs about 40-60 ms of CPU
-# (importing the pool, starting workers) and 10-15% more per file (sending them the work), for
-# files checked in about 0.1 ms each: with two idle cores that pays from about 700 files, but
-# only from about 3,500 on a machine whose cores are busy with other work (benchmarks/README.md).
-PARALLEL_THRESHOLD = 2000
-
-
-class LintStream(NamedTuple):  # a named tuple: one dataclass fewer to build at start-up
-    """A run in progress: ``checked`` yields the files one by one, checked as it is iterated,
-    and ``empty`` are the paths given that yielded no message file."""
-
-    checked: Iterator[Checked]
-    empty: tuple[str, ...]
-
-
 def check_target(
     target: str,
     options: LintOptions,
@@ -401,63 +386,6 @@ def check_target(
     if options.report_unused_ignores:
         checked = _report_unused(checked, options)
     return checked
-
-
-def _check_all(
-    targets: Sequence[str],
-    options: LintOptions,
-    stdin: Callable[[], bytes] | None,
-    stdin_kind: Kind | None,
-    jobs: int,
-) -> Iterator[Checked]:
-    if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
-        # Each document is dropped once the caller moves on to the next: nothing to slim.
-        for target in targets:
-            yield check_target(target, options, stdin, stdin_kind)
-        return
-    from .parallel import check_in_parallel
-
-    # Standard input is read here, in its place in the order; the files around it in workers.
-    files: list[str] = []
-    for target in targets:
-        if target != STDIN:
-            files.append(target)
-            continue
-        if files:
-            yield from check_in_parallel(files, options, jobs)
-            files = []
-        yield slim(check_target(STDIN, options, stdin, stdin_kind))
-    if files:
-        yield from check_in_parallel(files, options, jobs)
-
-
-def lint_stream(
-    paths: Sequence[str],
-    options: LintOptions | None = None,
-    *,
-    stdin: Callable[[], bytes] | None = None,
-    stdin_kind: Kind | None = None,
-    jobs: int | None = None,
-) -> LintStream:
-    """Lint files one by one, in the order of :func:`collect`, each checked as it is taken.
-
-    The files are collected by this call (so it raises :class:`PathNotFoundError` and
-    :class:`NoMessageFilesError`, before anything is checked). With :data:`PARALLEL_THRESHOLD`
-    files or more they are checked by ``jobs`` worker processes (default: every CPU this
-    process may use), in the same order; each :class:`Checked` then carries only what
-    reporting needs of its document (see :func:`slim`). Nothing is kept from one file to the
-    next, so memory stays flat; for every parsed document at once, and extra passes, use
-    :func:`lint`.
-    """
-    options = options or LintOptions()
-    targets, empty = _collect(paths, options)
-    if jobs is None:
-        jobs = 1
-        if len(targets) >= PARALLEL_THRESHOLD:
-            from .parallel import available_cpus
-
-            jobs = available_cpus()
-    return LintStream(_check_all(targets, options, stdin, stdin_kind, jobs), tuple(empty))
 
 
 def lint(
@@ -472,10 +400,11 @@ def lint(
 
     Standard input is a JSON document when it starts with ``{`` and raw markup otherwise,
     unless ``stdin_kind`` says what it is. The result keeps every parsed document, which extra
-    ``passes`` (the online checks) need: for a large run, :func:`lint_stream` keeps none.
+    ``passes`` (the online checks) need: for a large run,
+    :func:`msgkit.streaming.lint_stream` keeps none.
     """
     options = options or LintOptions()
-    targets, empty = _collect(paths, options)
+    targets, empty = collect_targets(paths, options)
     checked = [
         check_document(read_target(t, stdin, stdin_kind), options.config_for(t)) for t in targets
     ]

@@ -374,7 +374,7 @@ def report(
     """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); return its tally.
     ``fixed``: the result is what ``--fix`` left, so the summary offers no fixes.
 
-    ``result`` may be an iterator of checked files (:func:`msgkit.lint.lint_stream`): the text
+    ``result`` may be an iterator of checked files (:func:`msgkit.streaming.lint_stream`): the text
     formats and ``github`` write each file as it arrives, and its document is dropped after;
     ``json`` and ``sarif`` keep the findings (not the documents) for the one document they write
     at the end. Memory does not grow with the number of files.

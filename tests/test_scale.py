@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import msgkit.lint
 import msgkit.parallel
+import msgkit.streaming
 from msgkit.cli import main
 from msgkit.documents import Document
-from msgkit.lint import Checked, LintOptions, lint, lint_stream
+from msgkit.lint import Checked, LintOptions, lint
 from msgkit.reporters import FORMATS, Tally, report
+from msgkit.streaming import lint_stream
 
 # One of each kind of outcome: clean, errors, warnings, fixable, unreadable, JSON and YAML.
 SAMPLES = {
@@ -54,7 +55,7 @@ def render(stream: Any, fmt: str) -> tuple[str, Tally]:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     # Several chunks, several in flight at once, even for a small tree.
-    monkeypatch.setattr(msgkit.lint, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(msgkit.streaming, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(msgkit.parallel, "CHUNK", 3)
     monkeypatch.setattr(msgkit.parallel, "AHEAD", 2)
 
@@ -194,7 +195,7 @@ COMMAND = [sys.executable, "-c", "from msgkit.cli import main; main()", "lint"]
 
 def test_a_real_parallel_run_matches_a_serial_one(tmp_path: Path) -> None:
     # Above the real threshold, in a real process, with standard input in the middle.
-    copies = -(-msgkit.lint.PARALLEL_THRESHOLD // len(SAMPLES)) + 1
+    copies = -(-msgkit.streaming.PARALLEL_THRESHOLD // len(SAMPLES)) + 1
     make_tree(tmp_path, copies)
     outputs = []
     for jobs in ("1", "2"):

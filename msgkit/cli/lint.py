@@ -175,9 +175,10 @@ def lint(
     warnings under --strict), 2 usage error, a path that does not exist, or a path that holds
     no message file (unless --allow-empty).
     """
-    from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError, lint_stream
+    from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
+    from ..streaming import lint_stream
 
     try:
         settings = load_settings(path=config_file)
