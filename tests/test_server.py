@@ -386,6 +386,24 @@ def test_hover_explains_codes_languages_and_recordings(tmp_path: Path) -> None:
 
 # --- completion ------------------------------------------------------------------------------
 
+# Every key of a message document: the Monitor msg's and, with `block`, each block's parameters.
+DOCUMENT_KEYS = [
+    *("msg", "segments", "tag", "notify_url", "monitor_notify_url", "block"),
+    *("dest", "caller_id", "max_duration", "max_digits", "timeout", "attempts"),
+    *("on_failure", "force"),
+]
+BLOCK_NAMES = [
+    "dial",
+    "play",
+    "gather",
+    "record",
+    "monitor",
+    "hold",
+    "unhold",
+    "transfer",
+    "hangup",
+]
+
 COMPLETIONS = [
     ("m.msg", "<sp", ["speech", "url"]),
     ("m.msg", "</", ["speech", "url"]),
@@ -393,11 +411,13 @@ COMPLETIONS = [
     ("m.msg", '<speech language="', ["en", "zh-HK"]),
     ("m.msg", "<speech gender='", ["female", "male"]),
     ("m.msg.json", '{"msg": "<speech language=\\"', ["en", "zh-HK"]),
-    ("m.msg.json", '{"', ["msg", "segments", "tag", "notify_url", "monitor_notify_url"]),
+    ("m.msg.json", '{"', DOCUMENT_KEYS),
     ("m.msg.json", '{"segments": [{"', ["say", "language", "gender", "text", "play"]),
-    ("m.msg.yaml", "", ["msg", "segments", "tag", "notify_url", "monitor_notify_url"]),
+    ("m.msg.yaml", "", DOCUMENT_KEYS),
     ("m.msg.yaml", "segments:\n  - ", ["say", "language", "gender", "text", "play"]),
     ("m.msg.yaml", "segments:\n  - say: hi\n    gender: ", ["female", "male"]),
+    ("m.msg.yaml", "block: ga", BLOCK_NAMES),
+    ("m.msg.json", '{"block": "', BLOCK_NAMES),
 ]
 
 

@@ -36,7 +36,7 @@ _ELEMENT = re.compile(r"<(/?)([A-Za-z-]*)$")
 _ATTRIBUTE = re.compile(r"<(speech|url)\b[^<>]*\s([A-Za-z-]*)$")
 _VALUE = re.compile(r"""\b(language|gender)\s*=\s*\\?["']([^"'\\<>\s]*)$""")
 # In JSON and YAML: `language: z`, `"gender": "m` (the segments' keys).
-_KEY_VALUE = re.compile(r"""["']?\b(language|gender)["']?\s*:\s*["']?([^"'\s,]*)$""")
+_KEY_VALUE = re.compile(r"""["']?\b(language|gender|block)["']?\s*:\s*["']?([^"'\s,]*)$""")
 # A key being typed: at the start of a line, or after `{` / `,` / `- `.
 _YAML_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_]*)$")
 _JSON_KEY = re.compile(r"""(?:^|[{,])\s*"([A-Za-z_]*)$""")
@@ -60,6 +60,13 @@ def _elements(closing: bool, typed: str) -> list[Suggestion]:
 def _values(attribute: str, typed: str) -> list[Suggestion]:
     from ..schemas import catalogue
 
+    if attribute == "block":
+        from ..blocks import BLOCKS
+
+        return [
+            Suggestion(name, "value", f"{block.path} ({block.stage})", name, len(typed))
+            for name, block in BLOCKS.items()
+        ]
     cat = catalogue()
     if attribute == "language":
         return [
