@@ -17,6 +17,7 @@ from .schemas import schema, schema_names
 from .submit import check_submission, submit
 
 if TYPE_CHECKING:
+    from .blocks import BLOCKS, Block
     from .calls import Call
     from .hookspecs import hookimpl
     from .lint import lint_text
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
 # Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean.
 _LAZY = {
+    "BLOCKS": "blocks",
+    "Block": "blocks",
     "ApiError": "transports.base",
     "MonitorRequest": "transports.base",
     "MonitorResult": "transports.base",
@@ -87,10 +90,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BLOCKS",
     "CODES",
     "AnswerNotification",
     "ApiError",
     "Audio",
+    "Block",
     "BlockNotification",
     "Call",
     "Config",
