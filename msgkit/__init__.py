@@ -6,7 +6,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .checks.offline import validate
 from .checks.options import OnlineOptions
 from .config import Config
 from .diagnostics import CODES, Diagnostic, Fix, Report, Severity
@@ -15,6 +14,7 @@ from .markup import parse
 from .model import Audio, Message, MessageBuilder, Segment, Speech, Text, render
 from .schemas import schema, schema_names
 from .submit import check_submission, submit
+from .validation import validate, validate_request
 
 if TYPE_CHECKING:
     from .blocks import BLOCKS, Block
@@ -141,5 +141,6 @@ __all__ = [
     "schema_names",
     "submit",
     "validate",
+    "validate_request",
     "verify_signature",
 ]

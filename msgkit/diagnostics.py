@@ -232,6 +232,34 @@ CODES: dict[str, Code] = {
         "so they would be read out.",
         api=False,
     ),
+    "error_unknown_param": Code(
+        _E,
+        "A request parameter the block does not take (a misspelling, or another block's).",
+        api=False,
+    ),
+    "error_session_param_missing": Code(_E, "The block needs session and none is given."),
+    "error_dest_param_missing": Code(_E, "Dial or Transfer needs dest and none is given."),
+    "error_msg_param_missing": Code(_E, "Play needs a msg and none is given."),
+    "error_notify_url_param_missing": Code(
+        _E, "Gather needs notify_url (the digits come back in its notification)."
+    ),
+    "error_invalid_session": Code(_E, "session is not a session ID (empty, or with spaces)."),
+    "error_dest_invalid": Code(
+        _E, "dest is not an E.164 number (or, for Transfer, a conference room)."
+    ),
+    "error_invalid_room": Code(_E, "Transfer's dest names a room that is not room:R<digits>."),
+    "error_caller_id_invalid": Code(_E, "caller_id is neither an E.164 number nor private."),
+    "error_invalid_max_digits": Code(_E, "Gather's max_digits is not an integer from 0 to 255."),
+    "error_invalid_timeout": Code(_E, "Gather's timeout is not a whole number of seconds."),
+    "error_invalid_attempts": Code(_E, "Gather's attempts is not a small whole number."),
+    "error_invalid_max_duration": Code(
+        _E, "max_duration (Dial, Record) is not a whole number of seconds."
+    ),
+    "error_on_failure_invalid": Code(_E, "Transfer's on_failure is neither hangup nor continue."),
+    "error_force_invalid": Code(_E, "Hangup's force is anything but enabled.", api=False),
+    "error_force_with_msg": Code(
+        _E, "A forced hangup (force=enabled) with a msg, which it cannot speak.", api=False
+    ),
     "error_document_invalid": Code(
         _E,
         "A message file that cannot be read, or is not a valid message document "

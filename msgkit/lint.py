@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checks.offline import check_params, validate
+from .checks.offline import check_params
 from .config import Config
 from .diagnostics import Report
 from .documents import (
@@ -30,6 +30,7 @@ from .documents import (
 )
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
+from .validation import validate
 
 if TYPE_CHECKING:
     from .suppressions import PerFileIgnores

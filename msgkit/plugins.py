@@ -200,7 +200,7 @@ class _Loader:
         self.versions[name] = (version, builtin)
 
     def load(self) -> Registry:
-        from . import __version__
+        from ._version import __version__
         from .transports import builtin
 
         self.add(BUILTIN, builtin, __version__, True)

@@ -85,7 +85,8 @@ class _Compiler:
             self._refs[key] = function = self._name("ref")
             node: Any = self._documents.setdefault(name, schema(name))
             for part in filter(None, pointer.split("/")):
-                node = node[part.replace("~1", "/").replace("~0", "~")]
+                step = part.replace("~1", "/").replace("~0", "~")
+                node = node[int(step)] if isinstance(node, list) else node[step]
             target = self.compile(node, name)
             self._source.append(f"def {function}(x):\n    return {target}(x)\n")
         return self._refs[key]
@@ -162,6 +163,12 @@ class _Compiler:
         if keyword == "pattern":
             regex = self._constant(re.compile(value))
             return [f"if isinstance(x, str) and not {regex}.search(x): {fail}"]
+        if keyword in ("minimum", "maximum"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UnsupportedSchemaError(f"{keyword} {value!r}")
+            compare = "<" if keyword == "minimum" else ">"
+            number = "isinstance(x, (int, float)) and not isinstance(x, bool)"
+            return [f"if {number} and x {compare} {value}: {fail}"]
         if keyword in ("enum", "const"):
             options = tuple(value) if keyword == "enum" else (value,)
             # jsonschema's equality has subtleties for numbers and booleans; strings are plain.
@@ -171,8 +178,8 @@ class _Compiler:
             return [f"if not (isinstance(x, str) and x in {allowed}): {fail}"]
         raise UnsupportedSchemaError(keyword)
 
-    def build(self, name: str) -> Check:
-        entry = self.ref(name, "#")
+    def build(self, name: str, pointer: str = "") -> Check:
+        entry = self.ref(name, "#" + pointer)
         exec("\n".join(self._source), self._namespace)
         check: Check = self._namespace[entry]
         return check
@@ -182,12 +189,13 @@ class _Compiler:
         return "\n".join(self._source)
 
 
-def compile_schema(name: str) -> Check:
-    """A predicate that accepts exactly what the bundled schema ``name`` accepts.
+def compile_schema(name: str, pointer: str = "") -> Check:
+    """A predicate that accepts exactly what the bundled schema ``name`` accepts (or its part at
+    the JSON pointer ``pointer``, such as ``/properties/max_digits``).
 
     Raises :class:`UnsupportedSchemaError` when the schema uses a keyword it cannot translate.
     """
-    return _Compiler().build(name)
+    return _Compiler().build(name, pointer)
 
 
 @cache

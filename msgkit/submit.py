@@ -52,7 +52,7 @@ def check_submission(
     Without either URL the provider has nowhere to post the recording's URL, so it is lost
     (``warning_no_notify_url``).
     """
-    from .checks.offline import validate
+    from .validation import validate
 
     config = config or Config()
     report = validate(

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ..config import Config
-from ..diagnostics import Diagnostic, Fix, Report, Severity
+from ..diagnostics import Diagnostic, Fix, Severity
 from ..markup import Locator, RawSegment, Scan, scan
-from ..model import Message
 from ..schemas import catalogue, limits
-from .options import OnlineOptions
 from .scripts import foreign_run, foreign_scripts
 
-__all__ = ["check_msg", "check_params", "validate"]
+__all__ = ["check_msg", "check_params"]
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
@@ -708,91 +705,3 @@ def check_params(
                 hint="give a fully-qualified URL such as https://example.com/hoiio/notify",
             )
     return c.items
-
-
-# Extra checks (from plugins) run after the built-in ones; they see the parsed Message.
-ExtraCheck = Callable[[Message, Config], Iterable[Diagnostic]]
-
-
-def validate(
-    message_or_markup: Message | str,
-    *,
-    tag: str | None = None,
-    notify_url: str | None = None,
-    monitor_notify_url: str | None = None,
-    config: Config | None = None,
-    online: bool = False,
-    online_options: OnlineOptions | None = None,
-) -> Report:
-    """Check a msg and its parameters as the provider would, before anything is sent.
-
-    With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
-    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
-    Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
-    """
-    if config is None:
-        config = _DEFAULT
-    if isinstance(message_or_markup, Message):
-        markup = message_or_markup.render()
-    elif isinstance(message_or_markup, str):
-        markup = message_or_markup
-    else:
-        raise TypeError(
-            f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
-        )
-    c = _Collector(config, None)
-    check_msg(markup, config, c)
-    if tag is not None or notify_url is not None or monitor_notify_url is not None:
-        check_params(
-            tag=tag,
-            notify_url=notify_url,
-            monitor_notify_url=monitor_notify_url,
-            config=config,
-            c=c,
-        )
-    if online:
-        from .online import check_markup_online  # the network stack loads only when asked
-
-        found = check_markup_online(
-            markup,
-            notify_url=notify_url,
-            monitor_notify_url=monitor_notify_url,
-            options=online_options,
-        )
-        c.items.extend(d for d in found if config.wants(d.code, d.severity))
-    plugin_checks = _plugin_checks or _import_plugin_checks()  # no pluggy until plugins load
-    if plugin_checks():
-        _run_plugin_checks(message_or_markup, config, c.items)
-    return Report.of(c.items, strict=config.strict)
-
-
-_plugin_checks: Callable[[], tuple[object, ...]] | None = None
-
-
-def _import_plugin_checks() -> Callable[[], tuple[object, ...]]:
-    """``msgkit.plugins.plugin_checks``, imported on first use and kept: an import statement in
-    validate() itself cost more than half a microsecond on every call."""
-    global _plugin_checks
-    from ..plugins import plugin_checks
-
-    _plugin_checks = plugin_checks
-    return plugin_checks
-
-
-def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
-    """Plugin checks see the parsed Message, so they run only when the markup parses."""
-    from ..errors import MarkupError
-    from ..markup import parse
-    from ..plugins import run_plugin_checks
-
-    if isinstance(source, Message):
-        message = source
-    else:
-        try:
-            message = parse(source)
-        except (MarkupError, ValueError):
-            return
-    items.extend(run_plugin_checks(message, config))
-
-
-_DEFAULT = Config()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
-from ..checks.offline import validate
 from ..config import Config
 from ..errors import MsgkitError
+from ..validation import validate
 
 __all__ = [
     "REQUIRED",

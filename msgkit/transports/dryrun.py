@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..blocks import CREDENTIALS
 from .base import REDACTED, MonitorRequest, MonitorResult
 from .hoiio import DEFAULT_BASE_URL, PATH
 
@@ -32,16 +33,14 @@ class DryRunTransport:
         return f"DryRunTransport(base_url={self.base_url!r})"
 
     def submit(self, request: MonitorRequest) -> MonitorResult:
-        from ..checks.offline import validate
+        from ..checks.request import check_request
+        from ..config import Config
+        from ..diagnostics import Report
         from ..errors import ValidationError
 
-        report = validate(
-            request.msg or "",
-            tag=request.tag,
-            notify_url=request.notify_url,
-            monitor_notify_url=request.monitor_notify_url,
-            config=self.config,
-        )
+        config = self.config or Config()
+        params = {k: v for k, v in request.to_params().items() if k not in CREDENTIALS}
+        report = Report.of(check_request("monitor", params, config), strict=config.strict)
         if not report.ok:
             raise ValidationError(report)
         self.sent.append(request)

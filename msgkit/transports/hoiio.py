@@ -115,7 +115,7 @@ class HoiioTransport:
     def _client(self) -> httpx.Client:
         import httpx
 
-        from .. import __version__
+        from .._version import __version__
 
         return httpx.Client(
             transport=self.http_transport,

@@ -1,0 +1,154 @@
+"""Validation, orchestrated: the offline checks, then (when asked) the online ones and the
+plugins' checks, gathered into one :class:`Report`.
+
+This module sits above the checks: :mod:`msgkit.checks` are pure functions that never import it,
+the network stack (:mod:`msgkit.checks.online`) or the plugin registry (:mod:`msgkit.plugins`), and
+everything that validates (``lint``, ``submit``, the faces) comes through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .blocks import Block, block
+from .checks.offline import _Collector, check_msg, check_params
+from .checks.options import OnlineOptions
+from .config import Config
+from .diagnostics import Diagnostic, Report
+from .model import Message
+
+__all__ = ["validate", "validate_request"]
+
+_DEFAULT = Config()
+
+
+def validate(
+    message_or_markup: Message | str,
+    *,
+    tag: str | None = None,
+    notify_url: str | None = None,
+    monitor_notify_url: str | None = None,
+    config: Config | None = None,
+    online: bool = False,
+    online_options: OnlineOptions | None = None,
+) -> Report:
+    """Check a msg and its parameters as the provider would, before anything is sent.
+
+    With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
+    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
+    Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
+    """
+    if config is None:
+        config = _DEFAULT
+    if isinstance(message_or_markup, Message):
+        markup = message_or_markup.render()
+    elif isinstance(message_or_markup, str):
+        markup = message_or_markup
+    else:
+        raise TypeError(
+            f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
+        )
+    c = _Collector(config, None)
+    check_msg(markup, config, c)
+    if tag is not None or notify_url is not None or monitor_notify_url is not None:
+        check_params(
+            tag=tag,
+            notify_url=notify_url,
+            monitor_notify_url=monitor_notify_url,
+            config=config,
+            c=c,
+        )
+    if online:
+        _online(c.items, markup, notify_url, monitor_notify_url, config, online_options)
+    plugin_checks = _plugin_checks or _import_plugin_checks()  # no pluggy until plugins load
+    if plugin_checks():
+        _run_plugin_checks(message_or_markup, config, c.items)
+    return Report.of(c.items, strict=config.strict)
+
+
+def validate_request(
+    block_name: str | Block,
+    params: Mapping[str, object],
+    *,
+    config: Config | None = None,
+    online: bool = False,
+    online_options: OnlineOptions | None = None,
+) -> Report:
+    """Check every parameter of a request for ``block_name`` as the provider would.
+
+    ``params`` are the request's parameters but the credentials (which :func:`msgkit.request`
+    takes): values as on the wire (strings) or as numbers. The ``msg`` goes through the same
+    checks :func:`validate` runs; each other parameter is checked against the block's request
+    schema, and a wrong one is reported with the provider's status (``error_invalid_max_digits``,
+    ``error_dest_param_missing``, ...). A parameter the block does not take is
+    ``error_unknown_param``. An unknown block name raises ``ValueError`` listing the blocks.
+    """
+    from .checks.request import check_request
+
+    row = block(block_name)
+    if config is None:
+        config = _DEFAULT
+    items = check_request(row, params, config)
+    markup = params.get("msg") if row.takes_msg else None
+    text = markup if isinstance(markup, str) else None
+    if online:
+        notify_url = params.get("notify_url")
+        monitor_notify_url = params.get("monitor_notify_url")
+        _online(
+            items,
+            text or "",
+            notify_url if isinstance(notify_url, str) else None,
+            monitor_notify_url if isinstance(monitor_notify_url, str) else None,
+            config,
+            online_options,
+        )
+    if text is not None:
+        plugin_checks = _plugin_checks or _import_plugin_checks()
+        if plugin_checks():
+            _run_plugin_checks(text, config, items)
+    return Report.of(items, strict=config.strict)
+
+
+def _online(
+    items: list[Diagnostic],
+    markup: str,
+    notify_url: str | None,
+    monitor_notify_url: str | None,
+    config: Config,
+    options: OnlineOptions | None,
+) -> None:
+    from .checks.online import check_markup_online  # the network stack loads only when asked
+
+    found = check_markup_online(
+        markup, notify_url=notify_url, monitor_notify_url=monitor_notify_url, options=options
+    )
+    items.extend(d for d in found if config.wants(d.code, d.severity))
+
+
+_plugin_checks: Callable[[], tuple[object, ...]] | None = None
+
+
+def _import_plugin_checks() -> Callable[[], tuple[object, ...]]:
+    """``msgkit.plugins.plugin_checks``, imported on first use and kept: an import statement in
+    validate() itself cost more than half a microsecond on every call."""
+    global _plugin_checks
+    from .plugins import plugin_checks
+
+    _plugin_checks = plugin_checks
+    return plugin_checks
+
+
+def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
+    """Plugin checks see the parsed Message, so they run only when the markup parses."""
+    from .errors import MarkupError
+    from .markup import parse
+    from .plugins import run_plugin_checks
+
+    if isinstance(source, Message):
+        message = source
+    else:
+        try:
+            message = parse(source)
+        except (MarkupError, ValueError):
+            return
+    items.extend(run_plugin_checks(message, config))
