@@ -83,6 +83,7 @@ _GATHER_TIMEOUT = 10.0  # seconds a Gather waits when its request gives no timeo
 _RECORD_SECONDS = 60.0  # seconds a Record records when its request gives no max_duration
 _DIGITS = re.compile(r"[0-9*#]{1,64}")
 _MAX_OUTCOMES = 10_000
+_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+[^\s]{0,4000}")
 
 
 def _json(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -311,7 +312,7 @@ class SandboxApp:
             return {"status": problem}
         job = BlockJob(block, "TX" + secrets.token_hex(8), now, dict(params))
         if block == "dial":
-            call = self.calls.create(
+            new = self.calls.create(
                 app_id=params["app_id"],
                 from_=params.get("caller_id", _DEFAULT_FROM)
                 if _E164.fullmatch(params.get("caller_id", ""))
@@ -320,10 +321,10 @@ class SandboxApp:
                 now=now,
                 direction="outgoing",
             )
-            status, started = self.calls.start_block(call.session, params["app_id"], job)
+            status, started = self.calls.start_block(new.session, params["app_id"], job)
             assert started is not None  # a new call takes its Start block
             self._run(started, job, base_url)
-            return {"status": status, "session": call.session, "txn_ref": job.txn_ref}
+            return {"status": status, "session": new.session, "txn_ref": job.txn_ref}
         status, call = self.calls.start_block(params["session"], params["app_id"], job)
         if call is None:
             return {"status": status}
@@ -526,6 +527,9 @@ class SandboxApp:
                 "invalid_field",
                 f"app_id must be at most {_MAX_APP_ID} printable characters",
             )
+        given_url = data.get("answer_url")
+        if given_url is not None and not _URL.fullmatch(given_url):
+            return _error(400, "invalid_field", "answer_url must be an http(s) URL")
         forgotten = self.calls.forgotten
         call = self.calls.create(
             app_id=app_id, from_=numbers["from"], to=numbers["to"], now=self.clock()
