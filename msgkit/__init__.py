@@ -47,11 +47,14 @@ if TYPE_CHECKING:
         Transport,
         TransportError,
     )
+    from .transports.requests import Request, request
 
 # Imported on first use, to keep ``import msgkit`` (and so ``msgkit lint``) lean.
 _LAZY = {
     "BLOCKS": "blocks",
     "Block": "blocks",
+    "Request": "transports.requests",
+    "request": "transports.requests",
     "ApiError": "transports.base",
     "MonitorRequest": "transports.base",
     "MonitorResult": "transports.base",
@@ -120,6 +123,7 @@ __all__ = [
     "PlayNotification",
     "RecordNotification",
     "Report",
+    "Request",
     "Segment",
     "Severity",
     "Speech",
@@ -137,6 +141,7 @@ __all__ = [
     "parse",
     "parse_notification",
     "render",
+    "request",
     "schema",
     "schema_names",
     "submit",

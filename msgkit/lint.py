@@ -30,7 +30,7 @@ from .documents import (
 )
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
-from .validation import validate
+from .validation import document_request, validate
 
 if TYPE_CHECKING:
     from .suppressions import PerFileIgnores
@@ -168,7 +168,10 @@ def check_document(document: Document, config: Config) -> Checked:
     """Everything offline checking finds in one document, placed in its file, less what its
     ``# msgkit: ignore`` comments suppress."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
-    if document.markup is not None:
+    request = document_request(document.data, document.markup, config)
+    if request is not None:
+        findings.extend(document.locate(d) for d in request[1])
+    elif document.markup is not None:
         params = document.params
         report = validate(
             document.markup,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +14,14 @@ from .model import Message
 
 if TYPE_CHECKING:
     from .transports.base import MonitorResult, Transport
+    from .transports.requests import AnyRequest
 
 __all__ = [
     "ENV_ACCESS_TOKEN",
     "ENV_APP_ID",
     "MissingCredentialsError",
     "check_submission",
+    "send",
     "submit",
 ]
 
@@ -62,17 +65,7 @@ def check_submission(
         monitor_notify_url=monitor_notify_url,
         config=config,
     )
-    if notify_url is None and monitor_notify_url is None and config.wants(NO_NOTIFY_URL):
-        warning = Diagnostic(
-            code=NO_NOTIFY_URL,
-            severity=Severity.WARNING,
-            message="neither notify_url nor monitor_notify_url is given: the URL of the "
-            "recording would never reach you",
-            field="notify_url",
-            hint="give notify_url (called when the call has ended and the recording is ready)",
-        )
-        report = Report.of((*report.diagnostics, warning), strict=config.strict)
-    return report
+    return _no_notify_url(report, notify_url, monitor_notify_url, config)
 
 
 def _credential(value: str | None, variable: str, what: str) -> str:
@@ -83,9 +76,10 @@ def _credential(value: str | None, variable: str, what: str) -> str:
 
 
 def submit(
-    message: Message | str,
+    message: Message | str | None,
     *,
-    session: str,
+    block: str = "monitor",
+    session: str | None = None,
     transport: str | Transport = "hoiio",
     app_id: str | None = None,
     access_token: str | None = None,
@@ -93,50 +87,86 @@ def submit(
     notify_url: str | None = None,
     monitor_notify_url: str | None = None,
     config: Config | None = None,
-    **options: Any,
+    transport_options: Mapping[str, Any] | None = None,
+    **params: Any,
 ) -> MonitorResult:
-    """Validate ``message`` with its parameters, then submit it as a Monitor request.
+    """Validate ``message`` with its parameters, then submit it as a ``block`` request.
 
-    Raises ``ValidationError`` (with its ``report``) and sends nothing when validation finds
-    errors. ``app_id`` and ``access_token`` default to ``MSGKIT_APP_ID`` and
-    ``MSGKIT_ACCESS_TOKEN``. ``transport`` is a registered name (built with ``options``) or a
-    transport object. The result's ``report`` holds the warnings. API refusals raise
-    ``ApiError`` subclasses, delivery problems ``TransportError``.
+    ``params`` are the block's own parameters (``max_digits=4``, ``dest="+6591234567"``, ...;
+    strings or integers); ``message`` is its ``msg`` (``None`` for a block that takes none).
+    Raises ``ValidationError`` (with its ``report``) and sends nothing when
+    :func:`~msgkit.validate_request` finds errors. ``app_id`` and ``access_token`` default to
+    ``MSGKIT_APP_ID`` and ``MSGKIT_ACCESS_TOKEN``. ``transport`` is a registered name (built
+    with ``transport_options``) or a transport object; a transport that does not list
+    ``block`` in its ``blocks`` is refused with ``TransportError`` before anything is sent.
+    The result's ``report`` holds the warnings. API refusals raise ``ApiError`` subclasses,
+    delivery problems ``TransportError``.
+
+    A keyword ``block`` does not take (``base_url=...``, or ``timeout=10`` for a Monitor) is
+    taken as a transport option, as before ``transport_options`` existed; where a block and the
+    transport share a name (Gather's ``timeout``), the block has it, and the transport's goes
+    in ``transport_options``.
     """
-    from .plugins import get_transport
-    from .redaction import Redactor
-    from .transports.base import MonitorRequest, MonitorResult, TransportError
+    from .blocks import block as block_named
+    from .transports.requests import request
+    from .validation import validate_request
 
-    report = check_submission(
-        message,
-        tag=tag,
-        notify_url=notify_url,
-        monitor_notify_url=monitor_notify_url,
-        config=config,
-    )
+    row = block_named(block)
+    options = dict(transport_options or {})
+    options.update({k: v for k, v in params.items() if k not in row.params})
+    own = {k: v for k, v in params.items() if k in row.params}
+    given: dict[str, Any] = {
+        "session": session,
+        "msg": None if message is None else _markup(message),
+        "tag": tag,
+        "notify_url": notify_url,
+        "monitor_notify_url": monitor_notify_url,
+        **own,
+    }
+    wire = {k: v for k, v in given.items() if v is not None}
+    config = config or Config()
+    report = validate_request(row, wire, config=config)
+    if row.name == "monitor":
+        # What only matters when sending a Monitor: where its recording goes.
+        report = _no_notify_url(report, notify_url, monitor_notify_url, config)
     if not report.ok:
         raise ValidationError(report)
-    request = MonitorRequest(
+    built = request(
+        row.name,
         app_id=_credential(app_id, ENV_APP_ID, "app ID"),
         access_token=_credential(access_token, ENV_ACCESS_TOKEN, "access token"),
-        session=session,
-        msg=_markup(message),
-        tag=tag,
-        notify_url=notify_url,
-        monitor_notify_url=monitor_notify_url,
+        **wire,
     )
     if isinstance(transport, str):
+        from .plugins import get_transport
+
         sender = get_transport(transport, **options)
     elif options:
-        raise TypeError("options are for a transport given by name, not a transport object")
+        raise TypeError(
+            f"{', '.join(sorted(options))}: not parameters of the {row.name} block, and "
+            "options are for a transport given by name, not a transport object"
+        )
     else:
         sender = transport
-    name = getattr(sender, "name", type(sender).__name__)
+    return replace(send(built, sender), report=report)
+
+
+def send(request: AnyRequest, transport: Transport) -> MonitorResult:
+    """Hand a built request to ``transport``: refused with ``TransportError`` before sending
+    when the transport does not take its block; the access token scrubbed from whatever comes
+    back, answers and errors alike. ``submit`` and ``Call.submit`` send through here."""
+    from .redaction import Redactor
+    from .transports.base import MonitorResult, TransportError
+    from .transports.requests import check_handles
+
+    check_handles(transport, request)
+    name = getattr(transport, "name", type(transport).__name__)
     # Every transport's answers and errors pass through here, so this is where the token is
     # scrubbed from them, whatever the transport did (a server may echo it back).
     scrub = Redactor([request.access_token])
     try:
-        result = sender.submit(request)
+        # A transport that lists the block in ``blocks`` takes its request (checked above).
+        result = transport.submit(request)  # type: ignore[arg-type]
     except MsgkitError as error:
         scrub.exception(error)
         raise
@@ -152,5 +182,20 @@ def submit(
         status=scrub.text(result.status) if isinstance(result.status, str) else result.status,
         raw=scrub.data(result.raw),
         note=None if result.note is None else scrub.text(result.note),
-        report=report,
     )
+
+
+def _no_notify_url(
+    report: Report, notify_url: str | None, monitor_notify_url: str | None, config: Config
+) -> Report:
+    if notify_url is not None or monitor_notify_url is not None or not config.wants(NO_NOTIFY_URL):
+        return report
+    warning = Diagnostic(
+        code=NO_NOTIFY_URL,
+        severity=Severity.WARNING,
+        message="neither notify_url nor monitor_notify_url is given: the URL of the "
+        "recording would never reach you",
+        field="notify_url",
+        hint="give notify_url (called when the call has ended and the recording is ready)",
+    )
+    return Report.of((*report.diagnostics, warning), strict=config.strict)

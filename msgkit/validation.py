@@ -17,7 +17,24 @@ from .config import Config
 from .diagnostics import Diagnostic, Report
 from .model import Message
 
-__all__ = ["validate", "validate_request"]
+__all__ = ["document_request", "validate", "validate_request"]
+
+# What a message document may carry for a block (the rest of a request is given when sending).
+DOCUMENT_PARAMS = (
+    "tag",
+    "notify_url",
+    "monitor_notify_url",
+    "dest",
+    "caller_id",
+    "max_duration",
+    "max_digits",
+    "timeout",
+    "attempts",
+    "on_failure",
+    "force",
+)
+# A message document never holds a session: it is given when sending (msgkit submit --session).
+_AT_SEND = frozenset({"session"})
 
 _DEFAULT = Config()
 
@@ -83,12 +100,23 @@ def validate_request(
     ``error_dest_param_missing``, ...). A parameter the block does not take is
     ``error_unknown_param``. An unknown block name raises ``ValueError`` listing the blocks.
     """
+    return _request_report(block_name, params, config, online, online_options)
+
+
+def _request_report(
+    block_name: str | Block,
+    params: Mapping[str, object],
+    config: Config | None,
+    online: bool = False,
+    online_options: OnlineOptions | None = None,
+    supplied: frozenset[str] = frozenset(),
+) -> Report:
     from .checks.request import check_request
 
     row = block(block_name)
     if config is None:
         config = _DEFAULT
-    items = check_request(row, params, config)
+    items = check_request(row, params, config, supplied=supplied)
     markup = params.get("msg") if row.takes_msg else None
     text = markup if isinstance(markup, str) else None
     if online:
@@ -152,3 +180,38 @@ def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagno
         except (MarkupError, ValueError):
             return
     items.extend(run_plugin_checks(message, config))
+
+
+def document_request(
+    data: object, markup: str | None, config: Config | None = None
+) -> tuple[str, Report] | None:
+    """The block a message document is for and :func:`validate_request`'s report of its
+    parameters; ``None`` for a document that names no block and carries no block parameter,
+    which is checked as a Monitor msg, as it always was.
+
+    A block parameter without ``block`` is checked against Monitor, which takes none of them:
+    each is then reported by name.
+    """
+    if not isinstance(data, dict):
+        return None
+    named = data.get("block")
+    own = [k for k in DOCUMENT_PARAMS[3:] if k in data]
+    if named is None and not own:
+        return None
+    if named is not None and not (isinstance(named, str) and named in _block_names()):
+        return None  # the document's schema check reports it
+    name = named if isinstance(named, str) else "monitor"
+    params: dict[str, object] = {
+        k: v
+        for k in DOCUMENT_PARAMS
+        if (v := data.get(k)) is not None and isinstance(v, (str, int)) and not isinstance(v, bool)
+    }
+    if markup is not None:
+        params["msg"] = markup
+    return name, _request_report(name, params, config, supplied=_AT_SEND)
+
+
+def _block_names() -> tuple[str, ...]:
+    from .blocks import BLOCKS
+
+    return tuple(BLOCKS)

@@ -47,7 +47,12 @@ FORCE_WITH_MSG = "error_force_with_msg"
 # Parameters checked by the msg and parameter checks validate() runs, with their own codes.
 _SHARED = ("msg", "tag", "notify_url", "monitor_notify_url")
 
-_FALLBACK = {"session": "error_invalid_session"}
+_FALLBACK = {
+    "session": "error_invalid_session",
+    "tag": "error_tag_invalid_length",
+    "notify_url": "error_invalid_notify_url",
+    "monitor_notify_url": "error_invalid_monitor_notify_url",
+}
 
 # A wire integer: digits only, and few enough that int() stays cheap on hostile input.
 _DIGITS = re.compile(r"[0-9]{1,12}")
@@ -60,7 +65,8 @@ class _Param:
     integer: bool
     check: Check
     expects: str
-    branches: tuple[tuple[str, str, Check], ...]  # (prefix, status, check) of prefixed branches
+    # Branches of an anyOf chosen by a prefix (transfer's room:), with their own status.
+    branches: tuple[tuple[str, str, Check, str], ...]  # (prefix, status, check, expects)
 
 
 def _resolve(data: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -100,17 +106,18 @@ def _params(name: str) -> dict[str, _Param]:
     data = _load(f"{name}-request")
     found: dict[str, _Param] = {}
     for key, node in data["properties"].items():
-        if key in CREDENTIALS or key in _SHARED:
+        if key in CREDENTIALS or key == "msg":
             continue
         branches = []
         for index, branch in enumerate(node.get("anyOf", ())):
             target = _resolve(data, branch)
             if "x-prefix" in target:
                 check = compile_schema(f"{name}-request", f"/properties/{key}/anyOf/{index}")
-                branches.append((target["x-prefix"], target["x-status"], check))
+                expects = describe(data, target)
+                branches.append((target["x-prefix"], target["x-status"], check, expects))
         found[key] = _Param(
             name=key,
-            # monitor-request predates x-status; its only own parameter is session.
+            # monitor-request predates x-status.
             status=node.get("x-status", _FALLBACK.get(key, "error_malformed_params")),
             integer=_resolve(data, node).get("type") == "integer",
             check=compile_schema(f"{name}-request", f"/properties/{key}"),
@@ -148,9 +155,8 @@ def unknown_params(row: Block, names: list[str]) -> list[Diagnostic]:
         if close:
             hint = f"did you mean {close[0]!r}?"
         elif takers:
-            hint = f"{name} is a parameter of {', '.join(takers)}; {row.name} takes " + ", ".join(
-                allowed
-            )
+            hint = f"{name} is a parameter of {', '.join(takers)} (name the block: block: "
+            hint += f"{takers[0]}); {row.name} takes {', '.join(allowed)}"
         else:
             hint = f"{row.name} takes " + ", ".join(allowed)
         out.append(
@@ -186,6 +192,34 @@ def check_request(
     row = block(name)
     if not isinstance(params, Mapping):
         raise TypeError(f"params is a mapping of parameter names to values, not {type(params)}")
+    items = _schema_problems(row, params, supplied, skip=_SHARED)
+    shared = {k: params.get(k) for k in _SHARED if k in row.params}
+    text = {k: v if isinstance(v, str) or v is None else str(v) for k, v in shared.items()}
+    collector = _Collector(config, None)
+    markup = text.get("msg")
+    if markup is not None:
+        check_msg(markup, config, collector)
+    if any(text.get(k) is not None for k in ("tag", "notify_url", "monitor_notify_url")):
+        check_params(
+            tag=text.get("tag"),
+            notify_url=text.get("notify_url"),
+            monitor_notify_url=text.get("monitor_notify_url"),
+            config=config,
+            c=collector,
+        )
+    own = [d for d in items if config.wants(d.code, d.severity)]
+    return own + collector.items
+
+
+def request_errors(name: str | Block, params: Mapping[str, object]) -> list[Diagnostic]:
+    """What the block's request schema refuses in ``params``: every parameter but the content
+    of ``msg`` (whose limits are configurable, and checked by ``validate_request``)."""
+    return _schema_problems(block(name), params, frozenset(), skip=("msg",))
+
+
+def _schema_problems(
+    row: Block, params: Mapping[str, object], supplied: frozenset[str], skip: tuple[str, ...]
+) -> list[Diagnostic]:
     items: list[Diagnostic] = []
     names = [str(k) for k in params]
     items.extend(unknown_params(row, [k for k in names if k not in row.params]))
@@ -206,27 +240,25 @@ def check_request(
     checks = _params(row.name)
     for key, raw in params.items():
         param = checks.get(key)
-        if param is None or raw is None or (raw == "" and key in row.required):
+        if param is None or key in skip or raw is None or (raw == "" and key in row.required):
             continue
         value = normalize(row, key, raw)
         if param.check(value):
             continue
-        status = param.status
-        for prefix, branch_status, branch_check in param.branches:
+        status, expects = param.status, param.expects
+        for prefix, branch_status, branch_check, branch_expects in param.branches:
             if isinstance(value, str) and value.startswith(prefix) and not branch_check(value):
-                status = branch_status
+                status, expects = branch_status, branch_expects
         items.append(
             Diagnostic(
                 status,
                 _E,
-                f"{key} is {_text(raw)}; it must be {param.expects}",
+                f"{key} is {_text(raw)}; it must be {expects}",
                 field=key,
-                hint=f"give {key} as {param.expects}",
+                hint=f"give {key} as {expects}",
             )
         )
-    shared = {k: params.get(k) for k in _SHARED if k in row.params}
-    text = {k: v if isinstance(v, str) or v is None else str(v) for k, v in shared.items()}
-    if row.name == "hangup" and params.get("force") == "enabled" and text.get("msg"):
+    if row.name == "hangup" and params.get("force") == "enabled" and params.get("msg"):
         items.append(
             Diagnostic(
                 FORCE_WITH_MSG,
@@ -236,17 +268,4 @@ def check_request(
                 field="msg",
             )
         )
-    collector = _Collector(config, None)
-    markup = text.get("msg")
-    if markup is not None:
-        check_msg(markup, config, collector)
-    if any(text.get(k) is not None for k in ("tag", "notify_url", "monitor_notify_url")):
-        check_params(
-            tag=text.get("tag"),
-            notify_url=text.get("notify_url"),
-            monitor_notify_url=text.get("monitor_notify_url"),
-            config=config,
-            c=collector,
-        )
-    own = [d for d in items if config.wants(d.code, d.severity)]
-    return own + collector.items
+    return items

@@ -248,6 +248,12 @@ def _describe(
         )
         yield f"{name} must be a {expected}, not a {_type_name(instance)}", tree.value(path), hint
         return
+    if keyword == "enum" and isinstance(instance, str) and isinstance(value, list):
+        close = difflib.get_close_matches(instance, [str(v) for v in value], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        options = ", ".join(str(v) for v in value)
+        yield f"{name} is {instance!r}; it must be one of {options}", tree.value(path), hint
+        return
     if keyword in ("maxLength", "pattern") and len(path) == 1 and path[0] in _PARAMS:
         return  # the offline checks report these with the provider's own status names
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."

@@ -228,6 +228,9 @@ class MonitorRequest:
     here. The access token is kept out of ``repr``; ``to_params()`` is the only way out.
     """
 
+    block: ClassVar[str] = "monitor"  # the contract every block's request shares
+    path: ClassVar[str] = "/ivr/middle/monitor"
+
     app_id: str
     access_token: str = field(repr=False)
     session: str
@@ -300,7 +303,9 @@ class MonitorResult:
     A status starting with ``success_`` is a success (``success_ok`` from the provider; a queue
     may answer ``success_queued``). ``attempts`` counts the requests sent; ``note`` explains a
     result that was inferred (a retry that found the first attempt had taken effect);
-    ``report`` holds the warnings validation found before sending.
+    ``report`` holds the warnings validation found before sending. ``session``, ``txn_ref`` and
+    ``room`` are the answer's, when it has them (Dial answers with a new session, a Transfer to
+    ``room:`` with the room). It is the result of every block's request, not only Monitor's.
     """
 
     status: str
@@ -308,6 +313,15 @@ class MonitorResult:
     attempts: int = 1
     note: str | None = None
     report: Report | None = field(default=None, compare=False)
+    session: str | None = None
+    txn_ref: str | None = None
+    room: str | None = None
+
+    def __post_init__(self) -> None:
+        # Read from the answer unless given: every transport's results carry them alike.
+        for name in ("session", "txn_ref", "room"):
+            if getattr(self, name) is None and isinstance(self.raw.get(name), str):
+                object.__setattr__(self, name, self.raw[name])
 
     @property
     def ok(self) -> bool:
@@ -317,6 +331,9 @@ class MonitorResult:
         """A JSON-ready view (the report as a list of warnings)."""
         out: dict[str, Any] = {"status": self.status, "ok": self.ok, "raw": self.raw}
         out["attempts"] = self.attempts
+        for name in ("session", "txn_ref", "room"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         if self.note:
             out["note"] = self.note
         if self.report is not None:
@@ -329,11 +346,13 @@ class MonitorResult:
 
 @runtime_checkable
 class Transport(Protocol):
-    """Submits a Monitor request and parses the notifications that come back.
+    """Submits requests and parses the notifications that come back.
 
     ``name`` is the unique name users select it by (``--transport NAME``). Options given to
     ``msgkit.get_transport(name, **options)`` go to the constructor; from the command line
-    they arrive as strings.
+    they arrive as strings. A transport that sends more than Monitor says so in a ``blocks``
+    class attribute (``blocks = frozenset(msgkit.BLOCKS)``); without it, it is given Monitor
+    requests only, and msgkit refuses others before sending (``TransportError``).
     """
 
     name: ClassVar[str]

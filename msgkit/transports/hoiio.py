@@ -1,4 +1,5 @@
-"""The ``hoiio`` transport: a form-encoded POST to ``{base_url}/ivr/middle/monitor``.
+"""The ``hoiio`` transport: a form-encoded POST to ``{base_url}`` and the block's path
+(``/ivr/middle/monitor``, ``/ivr/start/dial``, ...).
 
 httpx is imported when a request is sent, not when the class is registered, so loading plugins
 stays cheap for ``msgkit lint``.
@@ -14,8 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from ..blocks import BLOCKS
 from .base import (
-    MonitorRequest,
     MonitorResult,
     TransportError,
     TransportOptionError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ..notifications import Notification
+    from .requests import AnyRequest
 
 __all__ = ["DEFAULT_BASE_URL", "RETRY_STATUSES", "HoiioTransport"]
 
@@ -52,9 +54,14 @@ class HoiioTransport:
     retried once only to learn its fate: ``error_monitor_in_progress`` then means the first
     attempt took effect, and the result says so. ``http_transport`` is an httpx transport, for
     tests (``httpx.MockTransport``).
+
+    It sends every block's request. Only a Monitor request is asked again after an attempt
+    whose fate is unknown: the provider's ``error_monitor_in_progress`` then tells whether the
+    first took effect, and no other block has such an answer (a second Dial is a second call).
     """
 
     name: ClassVar[str] = "hoiio"
+    blocks: ClassVar[frozenset[str]] = frozenset(BLOCKS)
 
     def __init__(
         self,
@@ -124,20 +131,26 @@ class HoiioTransport:
             follow_redirects=False,
         )
 
-    def submit(self, request: MonitorRequest) -> MonitorResult:
+    def submit(self, request: AnyRequest) -> MonitorResult:
         import httpx
 
+        from .requests import check_handles
+
+        check_handles(self, request)
+        url = self.base_url + request.path
         params = request.to_params()
         token = request.access_token
-        where = urlsplit(self.url).netloc
+        where = urlsplit(url).netloc
+        # Asking again is safe only where an answer tells whether the first attempt took effect.
+        ask_again = request.block == "monitor"
         uncertain = False  # an earlier attempt may have reached the server
         attempt = 0
-        log.debug("POST %s %s", self.url, request.redacted_params())
+        log.debug("POST %s %s", url, request.redacted_params())
         with self._client() as client:
             while True:
                 attempt += 1
                 try:
-                    code, headers, body = self._post(client, params)
+                    code, headers, body = self._post(client, url, params)
                 except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                     if attempt <= self.retries:
                         self._wait(attempt, f"cannot connect to {where}")
@@ -147,7 +160,7 @@ class HoiioTransport:
                         f"{redact(str(error), token) or type(error).__name__}"
                     ) from None
                 except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
-                    if not uncertain and attempt <= self.retries:
+                    if ask_again and not uncertain and attempt <= self.retries:
                         uncertain = True
                         self._wait(attempt, f"no answer from {where}; asking again")
                         continue
@@ -180,13 +193,15 @@ class HoiioTransport:
         log.info("msgkit: %s; retrying in %.2fs (attempt %d)", why, delay, attempt + 1)
         self.sleep(delay)
 
-    def _post(self, client: httpx.Client, params: dict[str, str]) -> tuple[int, httpx.Headers, str]:
+    def _post(
+        self, client: httpx.Client, url: str, params: dict[str, str]
+    ) -> tuple[int, httpx.Headers, str]:
         """POST the request; the answer's status, headers and text, read to at most 1 MiB.
 
         The API answers a few dozen bytes of JSON: a larger answer is not one, and reading it
         all would let any server fill the memory.
         """
-        with client.stream("POST", self.url, data=params) as response:
+        with client.stream("POST", url, data=params) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
