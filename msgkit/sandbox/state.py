@@ -75,6 +75,7 @@ class MonitorJob:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "block": "monitor",
             "txn_ref": self.txn_ref,
             "tag": self.tag,
             "msg": self.msg,
