@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ pytest.importorskip("uvicorn")
 
 import msgkit
 from msgkit.cli import main
+from msgkit.download import recording_filename
 from msgkit.sandbox import SandboxSettings
 from msgkit.sandbox.fixtures import Received, Receiver, ThreadedSandbox, receiver
 from msgkit.sandbox.mp3 import frames
@@ -277,3 +280,38 @@ def test_the_cli_presses_digits_and_sets_outcomes(world: World) -> None:
     assert result.exit_code == 2 and "NUMBER=OUTCOME" in result.output
     result = runner.invoke(main, ["sandbox", "digits", session, "4", "--url", world.base])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_the_receiver_keeps_record_recordings(make: Callable[..., World], tmp_path: Path) -> None:
+    from msgkit.receiver import Delivery, NotificationReceiver
+
+    w = make(time_scale=0.01)
+    seen: list[Delivery] = []
+    arrived = threading.Event()
+
+    def note(delivery: Delivery) -> None:
+        seen.append(delivery)
+        arrived.set()
+
+    rx = NotificationReceiver(access_token=TOKEN, download_dir=tmp_path, on_delivery=note)
+    rx.start()
+    try:
+        session = w.call()
+        data = {"app_id": APP, "access_token": TOKEN, "session": session}
+        data.update(msg="Speak", max_duration="10", notify_url=rx.url + "/record")
+        w.http.post(w.base + "/open/ivr/middle/record", data=data)
+        assert arrived.wait(10)
+    finally:
+        rx.shutdown()
+    (delivery,) = seen
+    assert isinstance(delivery.notification, msgkit.RecordNotification)
+    assert delivery.saved is not None and frames(delivery.saved.read_bytes())
+    assert delivery.saved.name == recording_filename(session, delivery.notification.txn_ref)
+
+
+def test_a_dialled_call_ends_at_its_max_duration(world: World) -> None:
+    answer = world.block("dial", None, path="/dial", dest="+6591234567", max_duration="20")
+    first, last = (parse(r) for r in world.rx.wait_for(2, where=lambda r: r.path == "/dial"))
+    assert isinstance(first, msgkit.DialNotification) and first.call_state == "ongoing"
+    assert isinstance(last, msgkit.DialNotification) and last.ended  # 0.2 s at time_scale 0.01
+    assert last.session == answer["session"] and last.debit is not None

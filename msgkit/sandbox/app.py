@@ -128,6 +128,7 @@ class SandboxApp:
         self.config = Config(max_msg_length=settings.max_msg_length)
         self.notifier: Notifier | None = None
         self.outcomes: dict[str, str] = {}
+        self._timers: set[asyncio.Task[None]] = set()
         from ..blocks import BLOCKS
 
         blocks = [
@@ -168,6 +169,8 @@ class SandboxApp:
             for call in self.calls:
                 if call.block_task is not None:
                     call.block_task.cancel()
+            for task in list(self._timers):
+                task.cancel()
             await self.notifier.aclose()
 
     def _notifier(self) -> Notifier:
@@ -372,6 +375,11 @@ class SandboxApp:
             outcome = self._outcome(job.params["dest"])
             extra["dial_status"] = outcome
             ends = outcome != "answered"
+            if not ends and job.params.get("max_duration"):
+                limit = self._seconds(job.params, "max_duration", 0.0)
+                task = asyncio.get_running_loop().create_task(self._limit(call, limit, base_url))
+                self._timers.add(task)
+                task.add_done_callback(self._timers.discard)
         elif job.block == "transfer":
             outcome = self._outcome(job.params["dest"])
             extra["transfer_status"] = outcome
@@ -403,6 +411,13 @@ class SandboxApp:
         fields["call_state"] = "ongoing"
         notifier = self._notifier()
         notifier.send(call, [notifier.make(call, "block", url, fields, self.settings.access_token)])
+
+    async def _limit(self, call: Call, seconds: float, base_url: str) -> None:
+        """A dialled call's max_duration: the call ends when it is reached."""
+        await asyncio.sleep(seconds)
+        if call.ended_at is None:
+            log.info("call %s reached its max_duration", call.session)
+            self._end_call(call, self.clock(), base_url, fail=self.settings.fail_recording)
 
     @staticmethod
     def _job_fields(call: Call, job: BlockJob) -> dict[str, str]:
@@ -474,6 +489,8 @@ class SandboxApp:
                     "retry_notifications": s.retry_notifications,
                     "notify_timeout": s.notify_timeout,
                     "max_msg_length": s.max_msg_length,
+                    "answer_url": s.answer_url,
+                    "time_scale": s.time_scale,
                 },
             }
         )
