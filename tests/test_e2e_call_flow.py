@@ -227,3 +227,20 @@ def test_a_whole_call(app: IvrApp, tmp_path: Path) -> None:
     ]
     assert all(d["state"] == "delivered" for d in shown["notifications"])
     assert len(shown["notifications"]) == 9
+
+
+def test_the_docs_show_the_example_application() -> None:
+    """docs/sandbox.md shows examples/ivr/app.py (abridged): every line it shows is in the file,
+    whose flow its shell block runs (tests/test_docs.py)."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "examples" / "ivr" / "app.py").read_text(encoding="utf-8")
+    docs = (root / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    shown = re.search(
+        r"```python\n# examples/ivr/app\.py[^\n]*\n(?P<body>.*?)^```", docs, re.S | re.M
+    )
+    assert shown is not None
+    for line in shown["body"].splitlines():
+        code = line.split("  # ")[0].strip()
+        assert code in source, f"docs/sandbox.md shows {code!r}, which is not in the example"

@@ -116,6 +116,7 @@ def test_play_then_gather_with_max_digits(world: World) -> None:
     assert world.block("play", session, msg="x")["status"] == "error_session_not_ready"
     assert world.digits(session, "12").status_code == 200
     assert world.digits(session, "3456").status_code == 200
+    assert world.digits(session, "7").status_code == 409  # the gather has its 4 digits
     gather = world.notified(f"/{session}/gather")
     assert isinstance(gather, msgkit.GatherNotification) and gather.digits == "1234"
     # Keys pressed while nothing listens are refused, visibly.

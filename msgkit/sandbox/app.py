@@ -403,6 +403,7 @@ class SandboxApp:
             )
             return
         call.running = None
+        call.finished = extra  # repeated in the ended notification if it is the last block
         url = job.notify_url
         if url is None:
             return
@@ -442,9 +443,12 @@ class SandboxApp:
         if call.ended_at is None:
             self.calls.hang_up(call.session, now=now, duration=duration)
         job = call.running if isinstance(call.running, BlockJob) else None
+        if job is not None and job.block == "gather" and call.digits:
+            extra = {"digits": call.digits, **(extra or {})}
         if job is None and call.running is None and call.history:
             last = call.history[-1]
             job = last if isinstance(last, BlockJob) else None
+            extra = {**call.finished, **(extra or {})}
         call.running = None
         deliveries = []
         notifier = self._notifier()
@@ -592,11 +596,16 @@ class SandboxApp:
         job = call.running
         if call.ended_at is not None:
             return _error(409, "call_ended", f"call {call.session!r} has ended")
-        if not isinstance(job, BlockJob) or job.block not in ("gather", "record"):
+        if (
+            not isinstance(job, BlockJob)
+            or job.block not in ("gather", "record")
+            or call.digits_done.is_set()  # it has what it waited for: its notification is due
+        ):
             return _error(409, "not_listening", "no Gather or Record is running on this call")
         if job.block == "record":
-            if "#" in digits:
-                call.digits_done.set()
+            if "#" not in digits:  # a Record hears only the # that ends it
+                return _error(409, "not_listening", "a Record is running: only # ends it")
+            call.digits_done.set()
             return _json(call.to_json())
         limit = int(job.params.get("max_digits") or 0)
         for key in digits:

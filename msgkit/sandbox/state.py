@@ -139,6 +139,7 @@ class Call:
     continue_on_failure: bool = False
     history: list[BlockJob | MonitorJob] = field(default_factory=list)
     digits: str = ""
+    finished: dict[str, str] = field(default_factory=dict)  # the last block's own fields
     digits_done: asyncio.Event = field(default_factory=asyncio.Event)
     room: str | None = None
 
