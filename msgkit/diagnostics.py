@@ -172,7 +172,7 @@ CODES: dict[str, Code] = {
     "error_msg_invalid_file_format": Code(
         _E,
         "A <url> whose file is not .mp3, .wav or .gsm, or (online) whose bytes are not the "
-        "format its extension names.",
+        "format its extension names, or whose header is broken or cut off.",
     ),
     # Online checks (msgkit.checks.online): reported only with --online / online=True.
     "error_msg_download_failed": Code(
@@ -186,6 +186,12 @@ CODES: dict[str, Code] = {
     ),
     "warning_msg_audio_size_unknown": Code(
         _W, "A <url> whose server does not tell the file's size.", api=False
+    ),
+    "warning_msg_audio_unverified": Code(
+        _W,
+        "A <url> whose format, sample rate or channels could not be read within the bytes the "
+        "online checks read.",
+        api=False,
     ),
     "warning_msg_url_content_type": Code(
         _W, "A <url> served with a Content-Type that contradicts its extension.", api=False

@@ -113,8 +113,11 @@ def submit(
 
     row = block_named(block)
     options = dict(transport_options or {})
-    options.update({k: v for k, v in params.items() if k not in row.params})
-    own = {k: v for k, v in params.items() if k in row.params}
+    if isinstance(transport, str):
+        options.update({k: v for k, v in params.items() if k not in row.params})
+        own = {k: v for k, v in params.items() if k in row.params}
+    else:  # no options to give: a keyword the block does not take is reported as such
+        own = dict(params)
     given: dict[str, Any] = {
         "session": session,
         "msg": None if message is None else _markup(message),
@@ -142,10 +145,7 @@ def submit(
 
         sender = get_transport(transport, **options)
     elif options:
-        raise TypeError(
-            f"{', '.join(sorted(options))}: not parameters of the {row.name} block, and "
-            "options are for a transport given by name, not a transport object"
-        )
+        raise TypeError("options are for a transport given by name, not a transport object")
     else:
         sender = transport
     return replace(send(built, sender), report=report)

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from .blocks import BLOCKS
 from .notifications import (
     MonitorFileNotification,
     MonitorNotification,
@@ -45,6 +46,7 @@ from .transports.base import (
     error_class,
     result_from_answer,
 )
+from .transports.requests import AnyRequest, handled_blocks, request
 
 # What a transport relaying the provider's answers must map (msgkit.testing's conformance
 # suite): every documented status, a parameter-missing status, and statuses nobody documents.
@@ -56,8 +58,10 @@ CONFORMANCE_STATUSES: tuple[str, ...] = (
 )
 
 __all__ = [
+    "BLOCK_REQUESTS",
     "SENTINEL_TOKEN",
     "RecordingTransport",
+    "block_request",
     "check_transport",
     "file_notification_fields",
     "monitor_notification_fields",
@@ -66,6 +70,7 @@ __all__ = [
 
 # Conformance runs submit with this token and then searches everything for it.
 SENTINEL_TOKEN = "tok-msgkit-conformance-5f1e9c0a7d3b"
+_NOTIFY = "https://example.com/hoiio/notify"
 
 Answer = dict[str, Any] | BaseException
 
@@ -74,14 +79,15 @@ class RecordingTransport:
     """A test double: records each request and answers from a queue (``success_ok`` when empty).
 
     An answer is a provider answer (``{"status": "error_session_ended"}``), mapped like the
-    provider's, or an exception to raise.
+    provider's, or an exception to raise. It takes every block's request.
     """
 
     name: ClassVar[str] = "recording"
+    blocks: ClassVar[frozenset[str]] = frozenset(BLOCKS)
 
     def __init__(self, answers: Iterable[Answer] = ()) -> None:
         self.answers: deque[Answer] = deque(answers)
-        self.requests: list[MonitorRequest] = []
+        self.requests: list[AnyRequest] = []
 
     def __repr__(self) -> str:
         return f"RecordingTransport(requests={len(self.requests)})"
@@ -89,7 +95,7 @@ class RecordingTransport:
     def answer(self, *answers: Answer) -> None:
         self.answers.extend(answers)
 
-    def submit(self, request: MonitorRequest) -> MonitorResult:
+    def submit(self, request: AnyRequest) -> MonitorResult:
         self.requests.append(request)
         answer = self.answers.popleft() if self.answers else {"status": "success_ok"}
         if isinstance(answer, BaseException):
@@ -198,6 +204,39 @@ def _request(**overrides: Any) -> MonitorRequest:
     return MonitorRequest(**params)
 
 
+# A valid request of each block, as the conformance suite sends it (credentials added).
+BLOCK_REQUESTS: dict[str, dict[str, str]] = {
+    "dial": {"dest": "+6591234567", "caller_id": "private", "max_duration": "600", "msg": "Hi."},
+    "play": {"session": "S-conformance", "msg": "Welcome.", "notify_url": _NOTIFY},
+    "gather": {
+        "session": "S-conformance",
+        "msg": "Press 1.",
+        "max_digits": "1",
+        "timeout": "10",
+        "attempts": "2",
+        "notify_url": _NOTIFY,
+    },
+    "record": {"session": "S-conformance", "msg": "Speak now.", "max_duration": "60"},
+    "hold": {"session": "S-conformance"},
+    "unhold": {"session": "S-conformance", "notify_url": _NOTIFY},
+    "transfer": {"session": "S-conformance", "dest": "room:", "on_failure": "continue"},
+    "hangup": {"session": "S-conformance", "force": "enabled", "tag": "conformance"},
+}
+
+
+def block_request(block: str, **overrides: str | None) -> AnyRequest:
+    """A valid request of ``block`` with the conformance token (``None`` drops a parameter)."""
+    if block == "monitor":
+        return _request(**overrides)
+    params: dict[str, str | None] = {**BLOCK_REQUESTS[block], **overrides}
+    return request(
+        block,
+        app_id="app-conformance",
+        access_token=SENTINEL_TOKEN,
+        **{k: v for k, v in params.items() if v is not None},
+    )
+
+
 def check_transport(
     make: Callable[[], Transport],
     *,
@@ -208,7 +247,9 @@ def check_transport(
     ``make`` builds a transport that accepts a valid request. ``answering``, for transports
     that relay the provider's answer, builds one whose backend answers the given JSON: every
     documented status (and unknown ones) must then map to a ``MonitorResult`` or the
-    ``ApiError`` subclass ``msgkit`` uses for it, with ``status`` kept. Throughout, the access
+    ``ApiError`` subclass ``msgkit`` uses for it, with ``status`` kept. A transport that lists
+    blocks in ``blocks`` must send a valid request of each (and a Dial's answer must keep its
+    ``session``); one that lists none is taken to send Monitor only. Throughout, the access
     token must not appear in any repr, message, log line or JSON dump.
     """
     problems: list[str] = []
@@ -245,6 +286,7 @@ def check_transport(
     leak("the logs", "\n".join(logs.lines))
     leak("repr(transport)", repr(transport))
     leak("repr(request)", repr(request))
+    _check_blocks(make, problems, leak)
 
     _check_notifications(transport, problems)
     if answering is not None:
@@ -253,6 +295,36 @@ def check_transport(
         raise AssertionError(
             f"transport {name!r} fails conformance:\n" + "\n".join(f"- {p}" for p in problems)
         )
+
+
+def _check_blocks(
+    make: Callable[[], Transport], problems: list[str], leak: Callable[[str, str], None]
+) -> None:
+    """Every block the transport lists in ``blocks`` is sent; a transport that lists none is
+    taken to send Monitor only, as every transport did before blocks existed."""
+    transport = make()
+    declared = getattr(type(transport), "blocks", None)
+    handled = handled_blocks(transport)
+    if declared is not None:
+        unknown = sorted(handled - set(BLOCKS))
+        if unknown:
+            problems.append(f"'blocks' names blocks msgkit does not know: {', '.join(unknown)}")
+        if "monitor" not in handled:
+            problems.append("'blocks' leaves out monitor, which every transport sends")
+    for block in sorted(handled & set(BLOCKS) - {"monitor"}):
+        sent = block_request(block)
+        with _Logs() as logs:
+            try:
+                result = transport.submit(sent)  # type: ignore[arg-type]
+            except Exception as error:
+                problems.append(f"submit() of a valid {block} request raised {error!r}")
+                leak(f"the {block} exception", f"{error!s} {error!r}")
+                continue
+        if not isinstance(result, MonitorResult) or not result.ok:
+            problems.append(f"a valid {block} request came back as {result!r}")
+            continue
+        leak(f"the {block} result", repr(result) + json.dumps(result.to_dict(), default=str))
+        leak(f"the logs of {block}", "\n".join(logs.lines))
 
 
 def _check_notifications(transport: Transport, problems: list[str]) -> None:
@@ -299,6 +371,16 @@ def _check_statuses(
     problems: list[str],
     leak: Callable[[str, str], None],
 ) -> None:
+    dial_answer = {"status": "success_ok", "session": "S-dialled", "txn_ref": "T-9"}
+    transport = answering(dial_answer)
+    if "dial" in handled_blocks(transport):
+        try:
+            result = transport.submit(block_request("dial"))  # type: ignore[arg-type]
+        except Exception as error:
+            problems.append(f"a Dial answered with a session raised {error!r}")
+        else:
+            if (result.session, result.txn_ref) != ("S-dialled", "T-9"):
+                problems.append("a Dial's answer lost its session or txn_ref")
     for status in CONFORMANCE_STATUSES:
         transport = answering({"status": status})
         with _Logs() as logs:

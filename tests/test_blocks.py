@@ -125,3 +125,42 @@ def test_monitor_request_is_unchanged() -> None:
     on_disk = json.loads((REPO / "schemas" / "monitor-request.schema.json").read_text())
     assert on_disk["required"] == ["app_id", "access_token", "session"]
     assert "x-block" not in on_disk
+
+
+SAMPLES: list[object] = [
+    {},
+    {"app_id": "a", "access_token": "t"},
+    {"app_id": "a", "access_token": "t", "session": "S", "dest": "+6591234567"},
+    {"app_id": "a", "access_token": "t", "session": "S", "max_digits": 255, "timeout": 0},
+    {"app_id": "a", "access_token": "t", "session": "S", "max_digits": 256, "attempts": 10},
+    {"app_id": "a", "access_token": "t", "session": "S", "max_digits": -1, "max_duration": 1},
+    {"app_id": "a", "access_token": "t", "session": "S", "max_digits": 4.0, "on_failure": "x"},
+    {"app_id": "a", "access_token": "t", "session": "S", "max_digits": True, "force": "enabled"},
+    {"app_id": "a", "access_token": "t", "session": "S x", "dest": "room:", "caller_id": "private"},
+    {
+        "app_id": "a",
+        "access_token": "t",
+        "session": "S",
+        "notify_url": "https://e.com/n",
+        "msg": "",
+    },
+    {"app_id": "", "access_token": "t", "session": "S", "tag": "x" * 257},
+    [],
+    "gather",
+]
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "monitor"])
+def test_the_compiled_check_agrees_with_jsonschema(name: str) -> None:
+    """The request schemas compile (minimum and maximum included) to the structure checker
+    validate_request uses, and it says what jsonschema says."""
+    from msgkit.schemas import validator
+    from msgkit.structure import compile_schema
+
+    check = compile_schema(f"{name}-request")
+    reference = validator(f"{name}-request")
+    for sample in SAMPLES:
+        assert check(sample) == reference.is_valid(sample), sample
+    if "session" in msgkit.BLOCKS[name].params:
+        part = compile_schema(f"{name}-request", "/properties/session")
+        assert part("S-1") and not part("S 1")

@@ -46,6 +46,7 @@ UNCHECKED_EXAMPLES: dict[str, str] = {
     "warning_msg_url_content_type": "needs the recording's HTTP headers",
     "warning_msg_audio_not_8khz_mono": "needs the recording's bytes",
     "warning_msg_audio_size_unknown": "needs the recording's server",
+    "warning_msg_audio_unverified": "needs the recording's bytes",
     "error_url_not_public": "reported only by online checks, which resolve hosts",
     "warning_url_not_checked": "needs a server slower than the run's deadline",
     "warning_unused_ignore": "about a file's comments; tests/test_suppressions.py runs the page",

@@ -275,3 +275,62 @@ def test_explain_knows_every_new_code(code: str) -> None:
     result = CliRunner().invoke(main, ["explain", code])
     assert result.exit_code == 0
     assert result.output.startswith(f"# {code}")
+
+
+def test_online_checks_the_msgs_recordings(httpserver: Any) -> None:
+    """online=True runs the same online checks validate runs: a recording that is not there
+    is the provider's error_msg_download_failed, before anything is sent."""
+    from msgkit import OnlineOptions
+
+    httpserver.expect_request("/missing.mp3").respond_with_data("no", status=404)
+    params = {**VALID["play"], "msg": f"<url>{httpserver.url_for('/missing.mp3')}</url>"}
+    options = OnlineOptions(allow_private=True, use_cache=False, timeout=2.0)
+    assert validate_request("play", params).ok  # offline, the URL is fine
+    report = validate_request("play", params, online=True, online_options=options)
+    assert "error_msg_download_failed" in report.codes
+
+
+def test_plugin_checks_run_on_the_msg(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msgkit import Diagnostic, Severity, validation
+
+    seen: list[str] = []
+
+    def fake_checks() -> tuple[object, ...]:
+        return (object(),)
+
+    def fake_run(message: object, config: object) -> list[Diagnostic]:
+        seen.append(str(message))
+        return [Diagnostic("warning_msg_empty", Severity.WARNING, "plugin says so")]
+
+    monkeypatch.setattr(validation, "_plugin_checks", fake_checks)
+    monkeypatch.setattr("msgkit.plugins.run_plugin_checks", fake_run)
+    report = validate_request("play", VALID["play"])
+    assert report.codes == ("warning_msg_empty",) and len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("max_digits", "error_invalid_max_digits"),
+        ("session", "error_invalid_session"),
+        ("tag", "error_malformed_params"),
+        ("msg", "error_malformed_params"),
+        ("notify_url", "error_malformed_params"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value", [10**5000, ["x"], {"x": 1}, True, 2.5], ids=["huge", "list", "dict", "bool", "float"]
+)
+def test_values_of_the_wrong_kind_are_diagnostics(key: str, code: str, value: object) -> None:
+    """Never a traceback: not for a list, nor for an integer too large for Python to print."""
+    params = {**VALID["gather"], key: value}
+    report = validate_request("gather", params)
+    assert code in report.codes, report.codes
+    assert all(len(d.message) < 200 for d in report)
+
+
+def test_request_refuses_an_integer_too_large_to_print() -> None:
+    from msgkit.transports.base import RequestError
+
+    with pytest.raises(RequestError, match="max_digits"):
+        msgkit.request("gather", app_id="a", access_token="t", session="S", max_digits=10**5000)

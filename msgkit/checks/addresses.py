@@ -17,6 +17,7 @@ import ipaddress
 import socket
 
 from ..errors import MsgkitError
+from .hosts import InvalidHostError, canonical_host
 
 __all__ = [
     "AddressPolicy",
@@ -90,14 +91,12 @@ def literal_address(host: str) -> IPAddress | None:
 
 
 def ascii_host(host: str) -> str:
-    """The host name as the resolver wants it (IDNA), or the input when that fails."""
-    host = host.rstrip(".") or host
-    if host.isascii():
-        return host
+    """The host as the resolver wants it (canonical, IDNA), or the input when it is invalid."""
     try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
+        host = canonical_host(host.strip("[]"))
+    except InvalidHostError:
         return host
+    return host.rstrip(".") or host
 
 
 class AddressPolicy:
@@ -117,7 +116,13 @@ class AddressPolicy:
 
         Raises :class:`UnresolvableHostError` or :class:`NotPublicAddressError`.
         """
-        key = (host.lower(), port)
+        written = host
+        try:
+            # Judged in the form a browser or resolver reads it: 0177.0.0.1 is 127.0.0.1.
+            host = canonical_host(host.strip("[]"))
+        except InvalidHostError as error:
+            raise UnresolvableHostError(host, str(error)) from None
+        key = (host, port)
         future = self._answers.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -134,14 +139,14 @@ class AddressPolicy:
             for address in addresses:
                 reason = not_public_reason(ipaddress.ip_address(address))
                 if reason is not None:
-                    raise NotPublicAddressError(host, address, reason)
+                    raise NotPublicAddressError(written.strip("[]"), address, reason)
         return addresses
 
     async def _resolve(self, host: str, port: int) -> list[str]:
         literal = literal_address(host)
         if literal is not None:
             return [str(literal)]
-        name = ascii_host(host)
+        name = host.rstrip(".") or host
         loop = asyncio.get_running_loop()
         try:
             infos = await asyncio.wait_for(

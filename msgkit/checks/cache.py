@@ -4,15 +4,24 @@ Each checked URL keeps its validators (``ETag``, ``Last-Modified``), where its r
 up, when it was checked and what was found. Several msgkit processes may use one cache at once
 (pre-commit runs hooks in parallel): the database is in WAL mode with a busy timeout, and every
 write is one short transaction. A file that is not a msgkit cache, or is damaged, is rebuilt
-with a warning; nothing about the cache can make a check fail.
+with a warning; a row with a damaged field is a miss; nothing about the cache can make a check
+fail.
+
+The cache never goes through a symlink it did not make: SQLite follows a symlinked database
+file and would turn whatever it points at into a database. When the file or one of its
+``-wal``/``-shm``/``-journal`` companions is a symlink (or not a regular file), or the cache
+directory is (for a relative ``cache_dir``, any directory on the way to it: a repository can
+commit such a link), the run goes on without the cache, with one warning.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sqlite3
+import stat
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -49,7 +58,8 @@ class Entry:
     final_url: str | None = None  # where the requests ended after redirects
 
     def fresh(self, ttl: float, now: float | None = None) -> bool:
-        return ((time.time() if now is None else now) - self.checked_at) < ttl
+        age = (time.time() if now is None else now) - self.checked_at
+        return -_CLOCK_SKEW <= age < ttl
 
 
 def default_cache_dir() -> Path:
@@ -73,16 +83,64 @@ def _dump(diagnostics: Iterable[Diagnostic]) -> str:
     )
 
 
-def _load(text: str) -> tuple[Diagnostic, ...]:
-    return tuple(
-        Diagnostic(
-            str(item["code"]),
-            Severity(item["severity"]),
-            str(item["message"]),
-            hint=item.get("hint"),
-            field=str(item.get("field", "msg")),
+class _Damaged(Exception):
+    """A row whose fields are not what msgkit writes."""
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Damaged(f"{type(value).__name__} where text belongs")
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _load(text: object) -> tuple[Diagnostic, ...]:
+    try:
+        items = json.loads(_text(text))
+    except (ValueError, RecursionError) as error:
+        raise _Damaged("diagnostics that are not JSON") from error
+    if not isinstance(items, list):
+        raise _Damaged("diagnostics that are not a list")
+    found = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise _Damaged("a diagnostic that is not an object")
+        try:
+            severity = Severity(_text(item.get("severity")))
+        except ValueError as error:
+            raise _Damaged("an unknown severity") from error
+        found.append(
+            Diagnostic(
+                _text(item.get("code")),
+                severity,
+                _text(item.get("message")),
+                hint=_optional_text(item.get("hint")),
+                field=_text(item.get("field", "msg")),
+            )
         )
-        for item in json.loads(text)
+    return tuple(found)
+
+
+# A result stamped later than this much past now is not trusted: it would stay fresh forever.
+_CLOCK_SKEW = 300.0
+
+
+def _entry(row: tuple[object, ...], now: float) -> Entry:
+    """An entry from a row, or :class:`_Damaged` when any field is not as msgkit writes it."""
+    checked_at, etag, last_modified, final_url, diagnostics = row
+    if isinstance(checked_at, bool) or not isinstance(checked_at, int | float):
+        raise _Damaged(f"checked_at is {type(checked_at).__name__}")
+    if not math.isfinite(checked_at) or checked_at > now + _CLOCK_SKEW:
+        raise _Damaged(f"checked_at is {checked_at!r}")
+    return Entry(
+        float(checked_at),
+        _load(diagnostics),
+        _optional_text(etag),
+        _optional_text(last_modified),
+        _optional_text(final_url),
     )
 
 
@@ -118,10 +176,23 @@ class Cache:
 
         When the directory cannot be written the cache is disabled with a warning.
         """
-        path = Path(directory) if directory is not None else default_cache_dir()
-        path = path / FILE_NAME
+        given = Path(directory) if directory is not None else None
+        folder = given if given is not None else default_cache_dir()
+        path = folder / FILE_NAME
+        # Relative: every part is the working directory's, which a repository controls.
+        checked = given.parts if given is not None and not given.is_absolute() else None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            link = _link_in(folder, checked, path)
+            if link is None:
+                folder.mkdir(parents=True, exist_ok=True)
+                link = _link_in(folder, checked, path)
+            if link is not None:
+                warnings.warn(
+                    f"the online-check cache {path} is not used: {link}; running without it",
+                    CacheWarning,
+                    stacklevel=2,
+                )
+                return cls(path, None)
             return cls(path, _open(path))
         except (sqlite3.DatabaseError, _NotOurs) as error:
             warnings.warn(
@@ -158,6 +229,7 @@ class Cache:
         found: dict[Key, Entry] = {}
         if self._db is None:
             return found
+        now = time.time()
         try:
             for key in keys:
                 row = self._db.execute(
@@ -165,9 +237,13 @@ class Cache:
                     "WHERE kind = ? AND url = ? AND fingerprint = ?",
                     key,
                 ).fetchone()
-                if row is not None:
-                    found[key] = Entry(row[0], _load(row[4]), row[1], row[2], row[3])
-        except (sqlite3.Error, ValueError, KeyError, TypeError) as error:
+                if row is None:
+                    continue
+                try:
+                    found[key] = _entry(tuple(row), now)
+                except _Damaged:
+                    continue  # a miss: the URL is checked again and its row rewritten
+        except sqlite3.Error as error:
             self._fail("read", error)
             return {}
         return found
@@ -220,6 +296,38 @@ class Cache:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _link_in(folder: Path, relative: tuple[str, ...] | None, path: Path) -> str | None:
+    """Why the cache at ``path`` in ``folder`` must not be opened: a symlink msgkit did not
+    make on the way, or a file that is not a plain file of its own; ``None`` when all is well.
+
+    Checked are the cache folder itself, every part of a relative ``relative`` folder, the
+    file and its companions. The folders above an absolute cache folder are the user's own
+    (a ``~/.cache`` linked to another disk is fine).
+    """
+    steps = [Path(*relative[: i + 1]) for i in range(len(relative))] if relative else [folder]
+    for step in steps:
+        try:
+            if step.is_symlink():
+                return f"{step} is a symbolic link"
+        except OSError:
+            return None  # unreadable: mkdir or sqlite will say so
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        file = Path(f"{path}{suffix}")
+        try:
+            info = file.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return f"{file} is a symbolic link"
+        if not stat.S_ISREG(info.st_mode):
+            return f"{file} is not a regular file"
+        if info.st_nlink > 1:
+            return f"{file} has other hard links"
+    return None
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urljoin
 
 import httpcore
 import httpx
 
 from .._version import __version__
 from .addresses import AddressPolicy, NotPublicAddressError, OnlineCheckError
+from .hosts import InvalidHostError, canonical_url
 
 __all__ = ["MAX_REDIRECTS", "FetchError", "Fetched", "Fetcher", "user_agent"]
 
@@ -33,13 +35,35 @@ def user_agent() -> str:
 
 
 class FetchError(OnlineCheckError):
-    """A request failed; ``reason`` says why in a user's words, ``url`` where."""
+    """A request failed; ``reason`` says why in a user's words, ``url`` where.
 
-    def __init__(self, reason: str, url: str, *, not_public: NotPublicAddressError | None = None):
+    ``status`` and ``headers`` are the response's when the failure came after its head had
+    arrived (a body cut short, a body too slow): what the server declared still counts.
+    ``invalid_url`` is set when the URL itself (its host) is not a valid URL.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        url: str,
+        *,
+        not_public: NotPublicAddressError | None = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        invalid_url: bool = False,
+        redirected: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.url = url
         self.not_public = not_public
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.invalid_url = invalid_url
+        self.redirected = redirected  # url is where redirects led, not the URL asked for
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +153,9 @@ class Fetcher:
         context: ssl.SSLContext,
     ) -> None:
         self.timeout = timeout
+        self._transport = _PinnedTransport(policy, context, connections)
         self._client = httpx.AsyncClient(
-            transport=_PinnedTransport(policy, context, connections),
+            transport=self._transport,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,
@@ -158,42 +183,59 @@ class Fetcher:
         *,
         headers: Mapping[str, str] | None = None,
         cap: int = 0,
+        until: Callable[[bytearray], bool] | None = None,
     ) -> Fetched:
         """``method url``, following at most ``MAX_REDIRECTS`` redirects, reading ``cap`` bytes.
 
+        ``until``, when given, is asked after each piece of body that arrives whether the body
+        so far is enough; reading stops (and the connection is closed) as soon as it says so.
         Each request (redirect hops included) is bounded by the timeout as a whole. Raises
         :class:`FetchError` with a user-facing reason for every failure.
         """
         chain: list[str] = []
-        current = url
+        try:
+            # The host in the form a browser reads it, before the address policy sees it.
+            current = canonical_url(url)
+        except InvalidHostError as error:
+            raise FetchError(str(error), url, invalid_url=True) from None
         while True:
+            head: list[httpx.Response] = []  # the response, once its head is in
             try:
                 response, body, complete = await asyncio.wait_for(
-                    self._one(method, current, headers, cap), self.timeout
+                    self._one(method, current, headers, cap, until, head), self.timeout
                 )
             except asyncio.TimeoutError:
-                raise FetchError(f"no complete answer within {self.timeout:g} s", current) from None
+                reason = f"no complete answer within {self.timeout:g} s"
+                raise _failed(reason, current, head, chain) from None
             except NotPublicAddressError as error:
-                raise FetchError(str(error), current, not_public=error) from None
+                raise _failed(str(error), current, head, chain, not_public=error) from None
             except OnlineCheckError as error:
-                raise FetchError(str(error), current) from None
+                raise _failed(str(error), current, head, chain) from None
+            except httpx.InvalidURL as error:
+                # A URL httpx refuses that the checks before it let through.
+                reason = f"invalid URL: {error}"
+                raise FetchError(
+                    reason, current, invalid_url=not chain, redirected=bool(chain)
+                ) from None
             except (httpx.HTTPError, httpcore.NetworkError, OSError, ssl.SSLError) as error:
-                raise FetchError(describe(error, self.timeout), current) from None
+                raise _failed(describe(error, self.timeout), current, head, chain) from None
             location = response.headers.get("location")
             if response.status_code in _REDIRECTS and location:
                 try:
-                    target = str(response.url.join(location.strip()))
-                except (httpx.InvalidURL, ValueError) as error:
+                    target = canonical_url(urljoin(current, location.strip()))
+                except (InvalidHostError, ValueError) as error:
                     reason = f"redirected to an invalid URL {location!r}: {error}"
-                    raise FetchError(reason, current) from None
+                    raise FetchError(reason, current, redirected=bool(chain)) from None
                 if not target.lower().startswith(("http://", "https://")):
-                    raise FetchError(f"redirected to {target}, which is not HTTP or HTTPS", current)
+                    reason = f"redirected to {target}, which is not HTTP or HTTPS"
+                    raise FetchError(reason, current, redirected=bool(chain))
                 chain.append(current)
                 if target in chain:
                     loop = " -> ".join([*chain[chain.index(target) :], target])
-                    raise FetchError(f"redirect loop: {loop}", current)
+                    raise FetchError(f"redirect loop: {loop}", current, redirected=True)
                 if len(chain) > MAX_REDIRECTS:
-                    raise FetchError(f"more than {MAX_REDIRECTS} redirects", current)
+                    reason = f"more than {MAX_REDIRECTS} redirects"
+                    raise FetchError(reason, current, redirected=True)
                 current = target
                 continue
             return Fetched(
@@ -207,14 +249,25 @@ class Fetcher:
             )
 
     async def _one(
-        self, method: str, url: str, headers: Mapping[str, str] | None, cap: int
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        cap: int,
+        until: Callable[[bytearray], bool] | None,
+        head: list[httpx.Response],
     ) -> tuple[httpx.Response, bytes, bool]:
         request = self._client.build_request(method, url, headers=headers)
-        response = await self._client.send(request, stream=True)
+        # Straight to the transport: the client would parse a Location header itself (and fail
+        # on hosts such as 0177.0.0.1 before msgkit could read them as a browser does), and
+        # its cookie jar is not wanted either. Redirects are followed in fetch().
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        head.append(response)
         try:
             body = bytearray()
             # Raw bytes throughout: a compressed body is never inflated (a zip bomb stays small).
-            if _framed_and_small(method, response, cap):
+            if _framed_and_small(method, response, cap if until is None else 0):
                 # The whole body is known to be small (or absent): read it to its end, so the
                 # connection goes back to the pool instead of being dropped.
                 async for chunk in response.aiter_raw():
@@ -222,14 +275,38 @@ class Fetcher:
                 return response, bytes(body[:cap]), len(body) <= cap
             if cap <= 0:
                 return response, b"", False
+            ended = True
             async for chunk in response.aiter_raw():
                 body += chunk
-                if len(body) > cap:
+                if len(body) > cap or (until is not None and until(body)):
+                    ended = False
                     break
-            return response, bytes(body[:cap]), len(body) <= cap
+            return response, bytes(body[:cap]), ended and len(body) <= cap
         finally:
             # Closing mid-body drops the connection instead of draining an endless stream.
             await response.aclose()
+
+
+def _failed(
+    reason: str,
+    url: str,
+    head: list[httpx.Response],
+    chain: list[str],
+    *,
+    not_public: NotPublicAddressError | None = None,
+) -> FetchError:
+    """The error of a request, with the response's head when it had arrived."""
+    if not head:
+        return FetchError(reason, url, not_public=not_public, redirected=bool(chain))
+    response = head[0]
+    return FetchError(
+        reason,
+        url,
+        not_public=not_public,
+        status=response.status_code,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        redirected=bool(chain),
+    )
 
 
 # Bodies announced at most this much beyond the cap are read to their end to keep the

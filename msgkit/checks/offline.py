@@ -16,6 +16,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Fix, Severity
 from ..markup import Locator, RawSegment, Scan, scan
 from ..schemas import catalogue, limits
+from .hosts import host_problem
 from .scripts import foreign_run, foreign_scripts
 
 __all__ = ["check_msg", "check_params"]
@@ -156,6 +157,9 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
         return f"the scheme {parts.scheme!r} is not supported; only {' and '.join(schemes)}"
     if not parts.hostname:
         return "the URL has no host"
+    host = host_problem(parts.hostname)
+    if host is not None:
+        return f"the URL's host is invalid: {host}"
     if parts.username is not None or parts.password is not None:
         return "the URL carries credentials (user:password@), which must not be shared"
     if port == 0:

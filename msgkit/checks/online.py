@@ -28,6 +28,7 @@ from ..schemas import limits
 from .offline import url_problem
 from .options import OnlineOptions
 from .outcome import Outcome, finding
+from .sniff import MAX_READS, READ_BUDGET, SNIFF_BYTES
 
 if TYPE_CHECKING:
     from .cache import Entry
@@ -240,6 +241,8 @@ def _fingerprint(options: OnlineOptions) -> str:
         lim.audio_sample_rate,
         lim.audio_channels,
         list(lim.audio_extensions),
+        # How far a file is read decides what can be established about it.
+        ["read", SNIFF_BYTES, MAX_READS, READ_BUDGET],
     ]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 

@@ -56,6 +56,18 @@ _FALLBACK = {
 
 # A wire integer: digits only, and few enough that int() stays cheap on hostile input.
 _DIGITS = re.compile(r"[0-9]{1,12}")
+# Integers beyond this are no parameter's value, and Python refuses to print the largest.
+_LARGEST = 10**18
+
+
+def wire_text(value: object) -> str | None:
+    """``value`` as it travels: a string as given, an integer as its digits; ``None`` for
+    anything else (a bool, a list, an integer too large to be any parameter)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < _LARGEST:
+        return str(value)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +147,8 @@ def normalize(row: Block, name: str, value: object) -> object:
     if param is None:
         return value
     if not param.integer:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
+        text = wire_text(value) if isinstance(value, int) else None
+        return value if text is None else text
     if isinstance(value, str) and _DIGITS.fullmatch(value):
         return int(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e12:
@@ -172,7 +183,12 @@ def unknown_params(row: Block, names: list[str]) -> list[Diagnostic]:
 
 
 def _text(value: object) -> str:
-    shown = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LARGEST:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, (str, int, float)) or value is None:
+        shown = repr(value)
+    else:
+        shown = f"a {type(value).__name__}"
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
@@ -193,8 +209,20 @@ def check_request(
     if not isinstance(params, Mapping):
         raise TypeError(f"params is a mapping of parameter names to values, not {type(params)}")
     items = _schema_problems(row, params, supplied, skip=_SHARED)
-    shared = {k: params.get(k) for k in _SHARED if k in row.params}
-    text = {k: v if isinstance(v, str) or v is None else str(v) for k, v in shared.items()}
+    text: dict[str, str | None] = {}
+    for key in _SHARED:
+        value = params.get(key) if key in row.params else None
+        text[key] = None if value is None else wire_text(value)
+        if value is not None and text[key] is None:
+            items.append(
+                Diagnostic(
+                    "error_malformed_params",
+                    _E,
+                    f"{key} is {_text(value)}; it must be a string",
+                    field=key,
+                    hint=f"give {key} as a string",
+                )
+            )
     collector = _Collector(config, None)
     markup = text.get("msg")
     if markup is not None:

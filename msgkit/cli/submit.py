@@ -13,6 +13,7 @@ from .options import output_format_option, stdin_kind_option
 from .wait import is_loopback, wait_for_server, wait_option
 
 if TYPE_CHECKING:
+    from ..blocks import Block
     from ..diagnostics import Diagnostic
     from ..documents import Document, Finding, Kind
     from ..transports.base import MonitorResult
@@ -31,12 +32,12 @@ def _read(source: str, stdin_kind: Kind | None = None) -> Document:
     return read_path(source, kind=kind_of(source, strict=False))
 
 
-def _options(values: tuple[str, ...]) -> dict[str, str]:
+def _options(values: tuple[str, ...], hint: str = "'-o' / '--option'") -> dict[str, str]:
     options: dict[str, str] = {}
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="'-o' / '--option'")
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=hint)
         options[key.strip()] = rest
     return options
 
@@ -53,8 +54,8 @@ class _Out:
         click.echo(redact(text, self.token), err=err)
 
 
-def _session(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not value.strip():
+def _session(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
         raise click.BadParameter(
             "is empty: give the session of the call to monitor. The provider sends it with "
             "each call's notifications; with the sandbox, `msgkit sandbox call` prints one "
@@ -92,7 +93,28 @@ class _Diagnostics:
 
 @click.command()
 @click.argument("source", metavar="FILE|-")
-@click.option("--session", required=True, callback=_session, help="The call's session ID.")
+@click.option(
+    "--session",
+    default=None,
+    callback=_session,
+    help="The call's session ID (every block but dial needs one).",
+)
+@click.option(
+    "--block",
+    "block_name",
+    default=None,
+    metavar="NAME",
+    help="The IVR block to send (dial, play, gather, record, monitor, hold, unhold, transfer, "
+    "hangup). Default: the file's block, else monitor.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "param_values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the block, e.g. -p max_digits=4 (overrides the file's). Repeatable.",
+)
 @click.option(
     "--transport",
     "transport_name",
@@ -127,7 +149,9 @@ class _Diagnostics:
 @output_format_option()
 def submit(
     source: str,
-    session: str,
+    session: str | None,
+    block_name: str | None,
+    param_values: tuple[str, ...],
     transport_name: str,
     option_values: tuple[str, ...],
     tag: str | None,
@@ -139,7 +163,8 @@ def submit(
     wait: float,
 ) -> None:
     """Validate FILE (a .msg, .msg.json or .msg.yaml file, or - for standard input, read as
-    msgkit lint reads it), then submit it as a Monitor request.
+    msgkit lint reads it), then submit it as a request of its block (--block, or the file's
+    block:, else monitor) with the block's parameters (the file's, then -p KEY=VALUE).
 
     Exit status: 0 when the transport answers success, 1 when the API refuses the request,
     delivery fails or validation refuses the message (nothing is sent), 2 on usage errors.
@@ -154,6 +179,7 @@ def submit(
     out = _Out(token)
     as_json = output_format == "json"
     options = _options(option_values)
+    block_params = _options(param_values, "'-p' / '--param'")
     app_id = app_id or os.environ.get(ENV_APP_ID) or None
     if app_id is None:
         raise click.UsageError(f"no application ID: give --app-id or set {ENV_APP_ID}")
@@ -180,11 +206,17 @@ def submit(
         _fail(out, as_json, "validation_failed", message, diagnostics=said.records())
     assert document.markup is not None
     params = dict(document.params)
+    row, own = _block_of(document, block_name, block_params, session)
 
     def pick(given: str | None, key: str) -> str | None:
         return given if given is not None else params.get(key)
 
-    given = {"tag": tag, "notify_url": notify_url, "monitor_notify_url": monitor_notify_url}
+    given: dict[str, str | None] = {
+        "tag": tag,
+        "notify_url": notify_url,
+        "monitor_notify_url": monitor_notify_url,
+        **block_params,
+    }
 
     def place(d: Diagnostic) -> Finding:
         """In the file, unless it is about a value the command line gave."""
@@ -198,15 +230,29 @@ def submit(
         """The warnings that went with a request that failed later (they are in the result
         when it succeeds)."""
         from ..submit import check_submission
+        from ..validation import validate_request
 
         assert document.markup is not None
-        for d in check_submission(
-            document.markup,
-            tag=pick(tag, "tag"),
-            notify_url=pick(notify_url, "notify_url"),
-            monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
-            config=config,
-        ):
+        if row.name == "monitor":
+            report = check_submission(
+                document.markup,
+                tag=pick(tag, "tag"),
+                notify_url=pick(notify_url, "notify_url"),
+                monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
+                config=config,
+            )
+        else:
+            wire = {
+                "session": session,
+                "msg": document.markup,
+                "tag": pick(tag, "tag"),
+                "notify_url": pick(notify_url, "notify_url"),
+                "monitor_notify_url": pick(monitor_notify_url, "monitor_notify_url"),
+                **own,
+            }
+            sent = {k: v for k, v in wire.items() if v is not None}
+            report = validate_request(row, sent, config=config)
+        for d in report:
             said.add(place(d))
         return said.records()
 
@@ -229,6 +275,7 @@ def submit(
     try:
         result = library_submit(
             document.markup,
+            block=row.name,
             session=session,
             transport=transport,
             app_id=app_id,
@@ -237,6 +284,7 @@ def submit(
             notify_url=pick(notify_url, "notify_url"),
             monitor_notify_url=pick(monitor_notify_url, "monitor_notify_url"),
             config=config,
+            **own,
         )
     except ValidationError as error:
         for d in error.report:
@@ -261,6 +309,39 @@ def submit(
             said.add(place(d))
     _print_result(out, as_json, result, said.records())
     sys.exit(0 if result.ok else 1)
+
+
+def _block_of(
+    document: Document, name: str | None, given: dict[str, str], session: str | None
+) -> tuple[Block, dict[str, Any]]:
+    """The block to send and its own parameters: the file's, then the command line's."""
+    from ..blocks import block
+    from ..validation import DOCUMENT_PARAMS
+
+    data = document.data if isinstance(document.data, dict) else {}
+    named = data.get("block")
+    if name is not None and isinstance(named, str) and named != name:
+        raise click.BadParameter(
+            f"the file is for the {named} block, not {name}", param_hint="'--block'"
+        )
+    try:
+        row = block(name or (named if isinstance(named, str) else "monitor"))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--block'") from None
+    shared = ("tag", "notify_url", "monitor_notify_url")
+    own: dict[str, Any] = {
+        k: data[k] for k in DOCUMENT_PARAMS if k not in shared and data.get(k) is not None
+    }
+    own.update({k: v for k, v in given.items() if k not in shared})
+    if "session" in own:
+        raise click.BadParameter("give the session with --session", param_hint="'-p' / '--param'")
+    if session is None and "session" in row.required:
+        raise click.UsageError(
+            f"Missing option '--session': the {row.name} block acts on a call's session. The "
+            "provider sends it with each call's notifications; with the sandbox, `msgkit "
+            "sandbox call` prints one (SESSION=$(msgkit sandbox call))"
+        )
+    return row, own
 
 
 def _scrub(text: str, token: str | None) -> str:

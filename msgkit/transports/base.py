@@ -164,6 +164,15 @@ STATUSES: dict[str, str] = {
     "error_monitor_in_progress": "this call is already being monitored",
     "error_rate_limit_exceeded": "the request limit for this API was exceeded",
     "error_internal_server_error": "unexpected error at the provider; contact its support",
+    # The parameters of the other IVR blocks (Dial, Gather, Record, Transfer, ...).
+    "error_dest_invalid": "dest is not a valid number (or, for a transfer, room)",
+    "error_caller_id_invalid": "caller_id is not one of your numbers, nor private",
+    "error_invalid_max_digits": "max_digits is not an integer from 0 to 255",
+    "error_invalid_timeout": "timeout is not valid",
+    "error_invalid_attempts": "attempts is not valid",
+    "error_invalid_max_duration": "max_duration is not valid",
+    "error_on_failure_invalid": "on_failure is neither hangup nor continue",
+    "error_invalid_room": "the conference room is not valid",
 }
 
 

@@ -33,11 +33,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _wire(name: str, value: object) -> str:
     """A parameter as it travels: strings as given, integers as their digits."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RequestError(
-            f"{name} must be a string or an integer, not {type(value).__name__}", field=name
-        )
-    text = value if isinstance(value, str) else str(value)
+    from ..checks.request import wire_text
+
+    text = wire_text(value)
+    if text is None:
+        what = "an integer this large" if isinstance(value, int) else type(value).__name__
+        raise RequestError(f"{name} must be a string or an integer, not {what}", field=name)
     bad = _SURROGATE.search(text)
     if bad is not None:
         what = "a lone surrogate" if name == "access_token" else f"U+{ord(bad.group()):04X}"
