@@ -316,3 +316,22 @@ def test_a_dialled_call_ends_at_its_max_duration(world: World) -> None:
     assert isinstance(first, msgkit.DialNotification) and first.call_state == "ongoing"
     assert isinstance(last, msgkit.DialNotification) and last.ended  # 0.2 s at time_scale 0.01
     assert last.session == answer["session"] and last.debit is not None
+
+
+def test_rate_limits_are_per_endpoint(make: Callable[..., World]) -> None:
+    w = make(rate_limit=1, time_scale=0.01)
+    session = w.call()
+    assert w.block("play", session, msg="One")["status"] == "success_ok"
+    w.notified(f"/{session}/play")
+    assert w.block("play", session, msg="Two") == {"status": "error_rate_limit_exceeded"}
+    assert w.block("hold", session, msg="Hold")["status"] == "success_ok"
+
+
+def test_a_dialled_call_is_monitored_with_its_dest(world: World) -> None:
+    answer = world.block("dial", None, path="/dial", dest="+6591234567")
+    world.notified("/dial")
+    session = answer["session"]
+    assert world.block("monitor", session, path="/mon", msg="Recorded")["status"] == "success_ok"
+    monitor = world.notified("/mon")
+    assert isinstance(monitor, msgkit.MonitorNotification)
+    assert (monitor.dest, monitor.from_, monitor.to) == ("+6591234567", None, None)

@@ -61,7 +61,8 @@ def sandbox() -> None:
     "--rate-limit",
     type=click.IntRange(min=1),
     default=None,
-    help="Monitor requests allowed per app per --rate-window (default: no limit).",
+    help="Requests allowed per app per --rate-window, for each block's endpoint on its own "
+    "(default: no limit).",
 )
 @click.option(
     "--rate-window",

@@ -273,7 +273,7 @@ class SandboxApp:
 
     @staticmethod
     def _call_fields(call: Call, job: MonitorJob) -> dict[str, str]:
-        return {"session": call.session, "txn_ref": job.txn_ref, "from": call.from_, "to": call.to}
+        return {"session": call.session, "txn_ref": job.txn_ref, **call.fields()}
 
     # -- the other blocks -------------------------------------------------------------------
 
@@ -308,18 +308,18 @@ class SandboxApp:
         ):
             return {"status": "error_invalid_access_token"}
         now = self.clock()
-        if not self.limiter.allow(params["app_id"], now):
+        # Limits are per API, independent of each other (the Monitor one keys by app alone).
+        if not self.limiter.allow(f"{params['app_id']}\n{block}", now):
             return {"status": "error_rate_limit_exceeded"}
         problem = check_block_request(block, params, self.config)
         if problem is not None:
             return {"status": problem}
         job = BlockJob(block, "TX" + secrets.token_hex(8), now, dict(params))
         if block == "dial":
+            caller_id = params.get("caller_id", "")  # a number, or "private": then ours
             new = self.calls.create(
                 app_id=params["app_id"],
-                from_=params.get("caller_id", _DEFAULT_FROM)
-                if _E164.fullmatch(params.get("caller_id", ""))
-                else _DEFAULT_FROM,
+                from_=caller_id if _E164.fullmatch(caller_id) else _DEFAULT_FROM,
                 to=params["dest"],
                 now=now,
                 direction="outgoing",
@@ -342,9 +342,7 @@ class SandboxApp:
         call.block_task = asyncio.get_running_loop().create_task(self._run_job(call, job, base_url))
 
     def _seconds(self, params: dict[str, str], name: str, default: float) -> float:
-        value = params.get(name)
-        seconds = float(value) if value and value.isdigit() else default
-        return seconds * self.settings.time_scale
+        return _number(params, name, default) * self.settings.time_scale
 
     def _outcome(self, number: str) -> str:
         if number.startswith("room:"):
@@ -357,8 +355,8 @@ class SandboxApp:
         extra: dict[str, str] = {}
         ends = False
         if job.block == "gather":
-            wait = self._seconds(job.params, "timeout", _GATHER_TIMEOUT) * int(
-                job.params.get("attempts") or 1
+            wait = self._seconds(job.params, "timeout", _GATHER_TIMEOUT) * _number(
+                job.params, "attempts", 1
             )
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(call.digits_done.wait(), wait)
@@ -607,7 +605,7 @@ class SandboxApp:
                 return _error(409, "not_listening", "a Record is running: only # ends it")
             call.digits_done.set()
             return _json(call.to_json())
-        limit = int(job.params.get("max_digits") or 0)
+        limit = _number(job.params, "max_digits", 0)
         for key in digits:
             if call.digits_done.is_set():
                 break
@@ -774,6 +772,17 @@ class SandboxApp:
             if since_ts is not None and recording.created <= since_ts:
                 return Response(status_code=304, headers=headers)
         return Response(self.recordings.data, headers=headers, media_type="audio/mpeg")
+
+
+def _number(params: dict[str, str], name: str, default: int | float) -> int | float:
+    """A number parameter, already checked against its schema: ASCII digits, or absent."""
+    value = params.get(name)
+    if not value:
+        return default
+    try:
+        return parse_int(value, name)
+    except InputError:  # not reached: the schema's check came first
+        return default
 
 
 class _ControlError(Exception):
