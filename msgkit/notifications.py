@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -119,7 +120,8 @@ class Notification:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view with the wire's field names; datetimes ISO 8601, decimals strings."""
         out: dict[str, Any] = {"kind": type(self).__name__, "block": self.block}
-        for name in self.__dataclass_fields__:
+        for item in dataclass_fields(self):  # __dataclass_fields__ has the ClassVar too
+            name = item.name
             if name in ("extra", "query"):
                 continue
             value = getattr(self, name)

@@ -92,7 +92,8 @@ def test_each_block_is_typed(
     for name, value in expected.items():
         assert getattr(parsed, name) == value
     assert parsed.extra == {}
-    assert parsed.to_dict()["block"] == block and parsed.to_dict()["kind"] == cls.__name__
+    shown = parsed.to_dict()
+    assert shown["block"] == block and shown["kind"] == cls.__name__ and "BLOCK" not in shown
 
 
 @pytest.mark.parametrize("block", [c[0] for c in CASES])
@@ -234,3 +235,24 @@ def test_download_does_not_import_notifications() -> None:
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert "notifications" not in imported
+
+
+def test_cli_types_by_block() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from msgkit.cli import main
+
+    runner = CliRunner()
+    raw = body(call_state="ongoing")
+    result = runner.invoke(main, ["notification", "--block", "hold", "-"], input=raw)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["block"]) == ("HoldNotification", "hold")
+    other = body(call_state="ongoing", ivr_block="play")
+    result = runner.invoke(main, ["notification", "--block", "hold", "-"], input=other)
+    assert result.exit_code == 1 and "field 'ivr_block'" in result.stderr
+    result = runner.invoke(main, ["notification", "--block", "nope", "-"], input=raw)
+    assert result.exit_code == 2 and "gather" in result.stderr
+    assert "Traceback" not in result.output
