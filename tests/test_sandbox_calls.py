@@ -335,3 +335,11 @@ def test_a_dialled_call_is_monitored_with_its_dest(world: World) -> None:
     monitor = world.notified("/mon")
     assert isinstance(monitor, msgkit.MonitorNotification)
     assert (monitor.dest, monitor.from_, monitor.to) == ("+6591234567", None, None)
+
+
+def test_a_long_answer_url_is_refused_at_once(world: World) -> None:
+    started = time.monotonic()
+    for url in ("http://" + "a" * 500_000 + " ", "http://x/" + "a" * 4000):
+        response = world.http.post(world.base + "/sandbox/calls", json={"answer_url": url})
+        assert response.status_code == 400 and response.json()["error"] == "invalid_field"
+    assert time.monotonic() - started < 5

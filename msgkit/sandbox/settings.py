@@ -66,10 +66,12 @@ class SandboxSettings:
             raise ValueError("rate_limit must be at least 1")
         if not 0 <= self.retry_notifications <= 10:
             raise ValueError("retry_notifications must be between 0 and 10")
-        if self.answer_url is not None and not self.answer_url.lower().startswith(
-            ("http://", "https://")
+        if self.answer_url is not None and not (
+            self.answer_url.lower().startswith(("http://", "https://"))
+            and len(self.answer_url) <= 4000
+            and not any(c.isspace() for c in self.answer_url)
         ):
-            raise ValueError("answer_url must be an http(s) URL")
+            raise ValueError("answer_url must be an http(s) URL of at most 4000 characters")
         if self.max_calls < 1:
             raise ValueError("max_calls must be at least 1")
 
