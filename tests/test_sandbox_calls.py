@@ -343,3 +343,11 @@ def test_a_long_answer_url_is_refused_at_once(world: World) -> None:
         response = world.http.post(world.base + "/sandbox/calls", json={"answer_url": url})
         assert response.status_code == 400 and response.json()["error"] == "invalid_field"
     assert time.monotonic() - started < 5
+
+
+def test_serve_refuses_a_bad_answer_url_or_time_scale() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["sandbox", "serve", "--answer-url", "ftp://x.example/a"])
+    assert result.exit_code == 2 and "answer_url" in result.output
+    result = runner.invoke(main, ["sandbox", "serve", "--time-scale", "0"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
