@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         parse_notification,
     )
     from .plugins import get_transport
+    from .previewer import Preview, PreviewSegment, estimate_duration, preview
     from .signatures import verify_signature
     from .transports.base import (
         ApiError,
@@ -76,6 +77,10 @@ _LAZY = {
     "NotificationError": "notifications",
     "get_transport": "plugins",
     "Call": "calls",
+    "Preview": "previewer",
+    "PreviewSegment": "previewer",
+    "estimate_duration": "previewer",
+    "preview": "previewer",
     "hookimpl": "hookspecs",
     "lint_text": "lint",
     "parse_notification": "notifications",
@@ -121,6 +126,8 @@ __all__ = [
     "NotificationError",
     "OnlineOptions",
     "PlayNotification",
+    "Preview",
+    "PreviewSegment",
     "RecordNotification",
     "Report",
     "Request",
@@ -135,11 +142,13 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_submission",
+    "estimate_duration",
     "get_transport",
     "hookimpl",
     "lint_text",
     "parse",
     "parse_notification",
+    "preview",
     "render",
     "request",
     "schema",

@@ -77,6 +77,8 @@ class Config:
     ``languages_only`` it *is* the list, and anything else is ``error_msg_invalid_language``.
     ``select`` and ``ignore`` are selectors: codes, code prefixes (``"warning_"``) or severities
     (``"severity:warning"``). ``strict`` makes warnings count as errors.
+    ``max_prompt_seconds`` turns on ``warning_msg_prompt_too_long``: a msg whose estimated
+    duration exceeds it (``None``, the default: not checked).
     """
 
     max_msg_length: int | None = None
@@ -85,6 +87,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     strict: bool = False
+    max_prompt_seconds: float | None = None
     # select and ignore split once into prefixes and severities: wants() is on the hot path.
     _select: tuple[tuple[str, ...], frozenset[str]] = field(
         init=False, repr=False, compare=False, default=((), frozenset())
@@ -101,6 +104,12 @@ class Config:
             object.__setattr__(self, name, tuple(value))
         if self.max_msg_length is not None and self.max_msg_length < 0:
             raise ValueError("max_msg_length must not be negative")
+        if self.max_prompt_seconds is not None and not (
+            isinstance(self.max_prompt_seconds, int | float)
+            and not isinstance(self.max_prompt_seconds, bool)
+            and 0 < self.max_prompt_seconds < float("inf")
+        ):
+            raise ValueError("max_prompt_seconds must be a positive number of seconds")
         for name in ("select", "ignore"):
             for selector in getattr(self, name):
                 problem = selector_problem(selector)

@@ -231,6 +231,11 @@ CODES: dict[str, Code] = {
         _E,
         "monitor_notify_url is not a fully-qualified http or https URL of at most 4000 characters.",
     ),
+    "warning_msg_prompt_too_long": Code(
+        _W,
+        "The msg's estimated spoken duration exceeds max_prompt_seconds (opt-in).",
+        api=False,
+    ),
     "warning_msg_empty": Code(_W, "The msg, or one of its segments, is empty.", api=False),
     "warning_msg_ssml_in_text": Code(
         _W,

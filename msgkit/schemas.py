@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-__all__ = ["Catalogue", "Limits", "catalogue", "limits", "schema", "schema_names", "validator"]
+__all__ = [
+    "Catalogue",
+    "Limits",
+    "SpeakingRate",
+    "Voices",
+    "catalogue",
+    "limits",
+    "schema",
+    "schema_names",
+    "validator",
+    "voices",
+]
 
 _SUFFIX = ".schema.json"
 
@@ -112,4 +123,44 @@ def catalogue() -> Catalogue:
         genders=tuple(defs["gender"]["enum"]),
         default_gender=defs["gender"]["default"],
         language_pattern=defs["languageTag"]["pattern"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakingRate:
+    """How fast a preview voice speaks: letters and digits per second, and the pause it makes
+    at a punctuation mark."""
+
+    characters_per_second: float
+    pause_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """The espeak-ng voices previews use: one per documented language, a variant per gender."""
+
+    languages: dict[str, str]  # language code -> espeak-ng voice
+    variants: dict[str, str]  # gender -> espeak-ng variant
+    rates: dict[str, SpeakingRate]  # language code -> speaking rate
+    default_language: str
+    default_gender: str
+
+
+@cache
+def voices() -> Voices:
+    """The preview voices and speaking rates, read from the text-to-speech schema."""
+    defs = _load("tts")["$defs"]
+    entries = defs["language"]["oneOf"]
+    return Voices(
+        languages={e["const"]: e["x-espeak-voice"] for e in entries},
+        variants=dict(defs["gender"]["x-espeak-variants"]),
+        rates={
+            e["const"]: SpeakingRate(
+                float(e["x-speaking-rate"]["characters-per-second"]),
+                float(e["x-speaking-rate"]["pause-seconds"]),
+            )
+            for e in entries
+        },
+        default_language=defs["language"]["default"],
+        default_gender=defs["gender"]["default"],
     )

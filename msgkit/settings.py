@@ -38,6 +38,10 @@ KEYS: dict[str, tuple[str, str]] = {
     "allow-empty": ("bool", "a path that holds no message file is not an error"),
     "strict": ("bool", "warnings fail the run too"),
     "max-msg-length": ("int", "the msg length limit (default: the schema's 500)"),
+    "max-prompt-seconds": (
+        "number",
+        "warn when a msg's estimated duration exceeds this many seconds (default: off)",
+    ),
     "languages": ("list", "language codes to accept besides the documented catalogue"),
     "languages-only": ("bool", "the languages list is the whole catalogue"),
     "quiet": ("bool", "print diagnostics only, no summary"),
@@ -74,6 +78,7 @@ class Settings:
         max_msg_length: int | None = None,
         languages: tuple[str, ...] = (),
         languages_only: bool | None = None,
+        max_prompt_seconds: float | None = None,
     ) -> Config:
         """The validation :class:`Config` these settings describe; given arguments win.
 
@@ -92,6 +97,11 @@ class Settings:
             select=tuple(select or self.get("select", ())),
             ignore=tuple(ignore or self.get("ignore", ())),
             strict=bool(strict if strict is not None else self.get("strict")),
+            max_prompt_seconds=(
+                max_prompt_seconds
+                if max_prompt_seconds is not None
+                else self.get("max-prompt-seconds")
+            ),
         )
 
 
@@ -170,6 +180,14 @@ def _coerce(key: str, kind: str, value: Any, source: Path | str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise SettingsError(f"{where} must be a non-negative integer")
         return value
+    if kind == "number":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value < float("inf")
+        ):
+            raise SettingsError(f"{where} must be a positive number")
+        return float(value)
     if kind == "str":
         if not isinstance(value, str):
             raise SettingsError(f"{where} must be a string")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .blocks import Block, block
+from .blocks import Block
+from .blocks import block as _block_named
 from .checks.offline import _Collector, check_msg, check_params
 from .checks.options import OnlineOptions
 from .config import Config
@@ -33,6 +34,7 @@ DOCUMENT_PARAMS = (
     "on_failure",
     "force",
 )
+_NUMERIC = frozenset({"max_duration", "max_digits", "timeout", "attempts"})
 # A message document never holds a session: it is given when sending (msgkit submit --session).
 _AT_SEND = frozenset({"session"})
 
@@ -67,6 +69,8 @@ def validate(
         )
     c = _Collector(config, None)
     check_msg(markup, config, c)
+    if config.max_prompt_seconds is not None:
+        _prompt_length(markup, config, c.items)
     if tag is not None or notify_url is not None or monitor_notify_url is not None:
         check_params(
             tag=tag,
@@ -84,14 +88,14 @@ def validate(
 
 
 def validate_request(
-    block_name: str | Block,
+    block: str | Block,
     params: Mapping[str, object],
     *,
     config: Config | None = None,
     online: bool = False,
     online_options: OnlineOptions | None = None,
 ) -> Report:
-    """Check every parameter of a request for ``block_name`` as the provider would.
+    """Check every parameter of a request of ``block`` as the provider would.
 
     ``params`` are the request's parameters but the credentials (which :func:`msgkit.request`
     takes): values as on the wire (strings) or as numbers. The ``msg`` goes through the same
@@ -100,7 +104,7 @@ def validate_request(
     ``error_dest_param_missing``, ...). A parameter the block does not take is
     ``error_unknown_param``. An unknown block name raises ``ValueError`` listing the blocks.
     """
-    return _request_report(block_name, params, config, online, online_options)
+    return _request_report(block, params, config, online, online_options)
 
 
 def _request_report(
@@ -113,12 +117,14 @@ def _request_report(
 ) -> Report:
     from .checks.request import check_request
 
-    row = block(block_name)
+    row = _block_named(block_name)
     if config is None:
         config = _DEFAULT
     items = check_request(row, params, config, supplied=supplied)
     markup = params.get("msg") if row.takes_msg else None
     text = markup if isinstance(markup, str) else None
+    if text is not None and config.max_prompt_seconds is not None:
+        _prompt_length(text, config, items)
     if online:
         notify_url = params.get("notify_url")
         monitor_notify_url = params.get("monitor_notify_url")
@@ -135,6 +141,14 @@ def _request_report(
         if plugin_checks():
             _run_plugin_checks(text, config, items)
     return Report.of(items, strict=config.strict)
+
+
+def _prompt_length(markup: str, config: Config, items: list[Diagnostic]) -> None:
+    from .previewer.estimate import prompt_length  # pure Python, loaded only when asked
+
+    found = prompt_length(markup, config)
+    if found is not None:
+        items.append(found)
 
 
 def _online(
@@ -201,14 +215,18 @@ def document_request(
     if named is not None and not (isinstance(named, str) and named in _block_names()):
         return None  # the document's schema check reports it
     name = named if isinstance(named, str) else "monitor"
+    # A value of the wrong type is the document schema's to report (with "put it in quotes"
+    # for a YAML number that lost its +), not a second time here.
     params: dict[str, object] = {
         k: v
         for k in DOCUMENT_PARAMS
-        if (v := data.get(k)) is not None and isinstance(v, (str, int)) and not isinstance(v, bool)
+        if isinstance(v := data.get(k), str)
+        or (k in _NUMERIC and isinstance(v, int) and not isinstance(v, bool))
     }
     if markup is not None:
         params["msg"] = markup
-    return name, _request_report(name, params, config, supplied=_AT_SEND)
+    mistyped = frozenset(k for k in DOCUMENT_PARAMS if k in data and k not in params)
+    return name, _request_report(name, params, config, supplied=_AT_SEND | mistyped)
 
 
 def _block_names() -> tuple[str, ...]:

@@ -150,3 +150,18 @@ def test_monitor_request_schema() -> None:
         check.validate({"app_id": "a", "access_token": "t", "session": "s", "msg": "x" * 501})
     with pytest.raises(ValidationError):
         check.validate({"app_id": "a", "access_token": "t"})
+
+
+def test_preview_voices_and_speaking_rates_come_from_the_tts_schema() -> None:
+    from msgkit.schemas import voices
+
+    table = voices()
+    tts = msgkit.schema("tts")["$defs"]
+    assert table.languages == {"en": "en", "zh-HK": "yue"}
+    assert table.variants == {"female": "f3", "male": "m3"}
+    assert (table.default_language, table.default_gender) == ("en", "female")
+    # Every documented language and gender has a voice and a rate: none can be forgotten.
+    assert set(table.languages) == set(table.rates) == set(catalogue().languages)
+    assert set(table.variants) == set(tts["gender"]["enum"])
+    for rate in table.rates.values():
+        assert rate.characters_per_second > 0 and rate.pause_seconds >= 0

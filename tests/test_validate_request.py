@@ -334,3 +334,31 @@ def test_request_refuses_an_integer_too_large_to_print() -> None:
 
     with pytest.raises(RequestError, match="max_digits"):
         msgkit.request("gather", app_id="a", access_token="t", session="S", max_digits=10**5000)
+
+
+def test_a_yaml_number_for_dest_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "call.msg.yaml").write_text("block: dial\nmsg: Hello.\ndest: +6591234567\n")
+    codes = _codes(_lint(tmp_path, "call.msg.yaml").output)
+    assert codes == {"call.msg.yaml": [("error_document_invalid", 3)]}
+    result = _lint(tmp_path, "call.msg.yaml")
+    assert "put it in quotes" in result.output
+
+
+def test_linting_block_documents_stays_lean(documents: Path) -> None:
+    """The request schemas are compiled to plain checks: no jsonschema, httpx or pluggy for a
+    valid block document (as for any valid document)."""
+    code = (
+        "import sys; from msgkit.cli import main\n"
+        "try:\n    main(['lint', 'menu.msg.yaml'])\nexcept SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "print(sorted(m for m in ('httpx', 'jsonschema', 'pluggy') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=documents, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_issue_signature() -> None:
+    report = validate_request(block="play", params={"session": "S", "msg": "Hi."}, config=None)
+    assert report.ok

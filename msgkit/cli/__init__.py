@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "notification": "notification:notification",
     "plugins": "plugins:plugins",
     "sandbox": "sandbox:sandbox",
+    "preview": "preview:preview",
 }
 
 

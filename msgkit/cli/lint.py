@@ -76,6 +76,13 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     help="The msg length limit (default: 500, the schema's safe reading).",
 )
 @click.option(
+    "--max-prompt-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Warn when a msg's estimated spoken duration exceeds this (warning_msg_prompt_too_long).",
+)
+@click.option(
     "--language",
     "languages",
     multiple=True,
@@ -139,6 +146,7 @@ def lint(
     ignore: tuple[str, ...],
     strict: bool | None,
     max_msg_length: int | None,
+    max_prompt_seconds: float | None,
     languages: tuple[str, ...],
     languages_only: bool | None,
     stdin_kind: Kind | None,
@@ -197,6 +205,7 @@ def lint(
         max_msg_length=max_msg_length,
         languages=languages,
         languages_only=languages_only,
+        max_prompt_seconds=max_prompt_seconds,
     )
     allow_empty = bool(_pick(allow_empty, settings, "allow-empty", False))
     options = LintOptions(
