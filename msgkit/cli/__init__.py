@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "plugins:plugins",
     "sandbox": "sandbox:sandbox",
     "preview": "preview:preview",
+    "server": "server:server",
 }
 
 
