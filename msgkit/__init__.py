@@ -12,6 +12,7 @@ from .submit import check_submission, submit
 
 if TYPE_CHECKING:
     from .blocks import BLOCKS, Block
+    from .calls import Call
     from .checks.options import OnlineOptions
     from .config import Config
     from .diagnostics import CODES, Diagnostic, Fix, Report, Severity
@@ -21,10 +22,20 @@ if TYPE_CHECKING:
     from .markup import parse
     from .model import Audio, Message, MessageBuilder, Segment, Speech, Text, render
     from .notifications import (
+        AnswerNotification,
+        BlockNotification,
+        DialNotification,
+        GatherNotification,
+        HangupNotification,
+        HoldNotification,
         MonitorFileNotification,
         MonitorNotification,
         Notification,
         NotificationError,
+        PlayNotification,
+        RecordNotification,
+        TransferNotification,
+        UnholdNotification,
         parse_notification,
     )
     from .plugins import get_transport
@@ -76,11 +87,22 @@ _LAZY = {
     "MonitorResult": "transports.base",
     "Transport": "transports.base",
     "TransportError": "transports.base",
+    "AnswerNotification": "notifications",
+    "BlockNotification": "notifications",
+    "DialNotification": "notifications",
+    "GatherNotification": "notifications",
+    "HangupNotification": "notifications",
+    "HoldNotification": "notifications",
+    "PlayNotification": "notifications",
+    "RecordNotification": "notifications",
+    "TransferNotification": "notifications",
+    "UnholdNotification": "notifications",
     "MonitorFileNotification": "notifications",
     "MonitorNotification": "notifications",
     "Notification": "notifications",
     "NotificationError": "notifications",
     "get_transport": "plugins",
+    "Call": "calls",
     "Preview": "previewer",
     "PreviewSegment": "previewer",
     "estimate_duration": "previewer",
@@ -104,12 +126,19 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BLOCKS",
     "CODES",
+    "AnswerNotification",
     "ApiError",
     "Audio",
     "Block",
+    "BlockNotification",
+    "Call",
     "Config",
     "Diagnostic",
+    "DialNotification",
     "Fix",
+    "GatherNotification",
+    "HangupNotification",
+    "HoldNotification",
     "InvalidSegmentError",
     "MarkupError",
     "Message",
@@ -122,16 +151,20 @@ __all__ = [
     "Notification",
     "NotificationError",
     "OnlineOptions",
+    "PlayNotification",
     "Preview",
     "PreviewSegment",
+    "RecordNotification",
     "Report",
     "Request",
     "Segment",
     "Severity",
     "Speech",
     "Text",
+    "TransferNotification",
     "Transport",
     "TransportError",
+    "UnholdNotification",
     "ValidationError",
     "__version__",
     "check_submission",
