@@ -7,19 +7,21 @@ string. Positions of elements are found only when a diagnostic needs them.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from itertools import accumulate
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from lxml import etree
 
+from .chars import NOT_XML as _NOT_XML
 from .errors import MarkupError
-from .model import _NOT_XML, Audio, Message, Segment, Speech, Text
+
+if TYPE_CHECKING:
+    from .model import Message, Segment
 
 __all__ = ["Locator", "RawSegment", "Scan", "parse", "scan"]
 
@@ -103,117 +105,118 @@ class Scan:
         return self._locator
 
 
-_SYNTAX_POSITION = re.compile(r", line \d+, column \d+$")
+_SYNTAX_POSITION = r", line \d+, column \d+$"
 _ESCAPE_HINT = (
     "escape it as {0} (msgkit lint --fix does this), or build the msg with MessageBuilder"
 )
 
 # libxml2's messages, said in the msg's own terms: (pattern, message, hint, token to point at).
-_FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
+# The patterns are compiled (and cached by re) the first time a msg does not parse.
+_FRIENDLY: list[tuple[str, str, str | None, str | None]] = [
     (
-        re.compile(r"DOCTYPE|ENTITY"),
+        r"DOCTYPE|ENTITY",
         "a msg cannot contain a DOCTYPE, DTD or entity declaration",
         "remove it; only the five predefined entities and numeric references are allowed",
         "<!",
     ),
     (
-        re.compile(r"xmlParseEntityRef: no name|EntityRef: expecting ';'"),
+        r"xmlParseEntityRef: no name|EntityRef: expecting ';'",
         "'&' must be written '&amp;' in text",
         _ESCAPE_HINT.format("&amp;"),
         "&",
     ),
     (
-        re.compile(r"XML declaration allowed only at the start|ParsePI|PI "),
+        r"XML declaration allowed only at the start|ParsePI|PI ",
         "XML declarations and processing instructions are not allowed in a msg",
         "remove the <?...?> part; the msg is a fragment, not a document",
         "<?",
     ),
     (
-        re.compile(r"Comment not terminated|Double hyphen within comment"),
+        r"Comment not terminated|Double hyphen within comment",
         "comments are not allowed in a msg",
         "remove it",
         "<!--",
     ),
     (
-        re.compile(r"CData section not finished"),
+        r"CData section not finished",
         "a CDATA section that is never closed",
         "close it with ]]>, or drop the CDATA section and escape the text",
         "<![CDATA[",
     ),
     (
-        re.compile(r"Attribute (\S+) redefined"),
+        r"Attribute (\S+) redefined",
         "the attribute {0} is given twice",
         "keep only one {0}",
         None,
     ),
     (
-        re.compile(r"Specification mandates value for attribute (\S+)"),
+        r"Specification mandates value for attribute (\S+)",
         "the attribute {0} has no value",
         'give it a quoted value: {0}=".."',
         None,
     ),
     (
-        re.compile(r"AttValue: \" or ' expected"),
+        r"AttValue: \" or ' expected",
         "attribute values must be quoted",
         'write it as language="zh-HK", with the quotes',
         None,
     ),
     (
-        re.compile(r"Unescaped '<' not allowed in attributes? values?"),
+        r"Unescaped '<' not allowed in attributes? values?",
         "'<' must be written '&lt;' in an attribute value",
         _ESCAPE_HINT.format("&lt;"),
         None,  # libxml2 points at the '<' itself
     ),
     (
-        re.compile(r"StartTag: invalid element name"),
+        r"StartTag: invalid element name",
         "'<' must be written '&lt;' in text",
         _ESCAPE_HINT.format("&lt;"),
         "<",
     ),
     (
-        re.compile(r"Entity '([^']*)' not defined"),
+        r"Entity '([^']*)' not defined",
         "unknown entity '&{0};': only &amp; &lt; &gt; &quot; &apos; and numeric references exist",
         "write the character itself, or a numeric reference such as &#233;",
         "&",
     ),
     (
-        re.compile(r"Excessive depth in document"),
+        r"Excessive depth in document",
         "elements are nested too deeply",
         "the msg markup allows no nesting at all: " + _ALLOWED_TEXT,
         None,
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)"),
+        r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)",
         "</{0}> closes nothing",
         "remove it, or add the <{0}> it belongs to",
         "</",
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$"),
+        r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$",
         "<{0}> is never closed",
         "close it with </{0}>",
         None,
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)"),
+        r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)",
         "</{1}> does not close <{0}>",
         "close <{0}> with </{0}>",
         "</",
     ),
     (
-        re.compile(r"Premature end of data in tag (\S+)"),
+        r"Premature end of data in tag (\S+)",
         "<{0}> is never closed",
         "close it with </{0}>",
         None,
     ),
     (
-        re.compile(r"Extra content at the end of the document"),
+        r"Extra content at the end of the document",
         "a closing tag that closes nothing",
         "remove it, or add the opening tag it belongs to",
         "</",
     ),
     (
-        re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)"),
+        r"xmlParseCharRef: invalid xmlChar value (\d+)",
         "a character reference to character {0}, which XML does not allow",
         "remove it: control characters cannot travel in a msg",
         "&#",
@@ -256,7 +259,7 @@ def _libxml2_offset(source: str, line: int, column: int) -> int:
 def _friendly(message: str) -> tuple[str, str | None, str | None]:
     """libxml2's ``message`` said in the msg's own terms: (message, hint, token to point at)."""
     for pattern, friendly, friendly_hint, token in _FRIENDLY:
-        found = pattern.search(message)
+        found = re.search(pattern, message)
         if found:
             groups = found.groups()
             hint = friendly_hint.format(*groups) if friendly_hint else None
@@ -266,7 +269,7 @@ def _friendly(message: str) -> tuple[str, str | None, str | None]:
 
 def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
     source = locator.source
-    message = _SYNTAX_POSITION.sub("", str(error.msg or error)).strip()
+    message = re.sub(_SYNTAX_POSITION, "", str(error.msg or error)).strip()
     # libxml2 sometimes quotes the input after a line break, which may include the synthetic
     # root's closing tag: keep the first line only.
     message = message.partition("\n")[0].strip()
@@ -294,8 +297,9 @@ def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
 # A stray '&' or '<' is reported where libxml2 gave up reading the reference or tag it began:
 # after the character, and after the name an '&' was followed by (``&b&``, ``&amp b``). What lies
 # between cannot hold another '&' or '<', nor end a reference or tag.
-_STRAY = {"&": re.compile(r"[^\s&<>\"';]*;?"), "<": re.compile(r"[^\s&<>\"']*")}
-_REFERENCE = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[^\s&<>\"';#][^\s&<>\"';]*);")
+# (Compiled, and cached by re, the first time a msg has a stray character.)
+_STRAY = {"&": r"[^\s&<>\"';]*;?", "<": r"[^\s&<>\"']*"}
+_REFERENCE = r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[^\s&<>\"';#][^\s&<>\"';]*);"
 
 
 def _stray(source: str, offset: int, token: str, hint: str | None) -> tuple[int, str | None]:
@@ -308,8 +312,8 @@ def _stray(source: str, offset: int, token: str, hint: str | None) -> tuple[int,
     at = source.rfind(token, 0, offset)
     if at < 0:
         return offset, None
-    between = _STRAY[token].fullmatch(source, at + 1, offset)
-    if between is None or (token == "&" and _REFERENCE.match(source, at)):
+    between = re.compile(_STRAY[token]).fullmatch(source, at + 1, offset)
+    if between is None or (token == "&" and re.compile(_REFERENCE).match(source, at)):
         return at, None
     return at, hint
 
@@ -530,6 +534,8 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=256)
 def _suggest(name: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), list(ALLOWED), n=1, cutoff=0.5)
     if close:
         return f"did you mean <{close[0]}>? The markup allows {_ALLOWED_TEXT}"
@@ -760,6 +766,8 @@ def _nested(
 
 
 def _to_segment(raw: RawSegment) -> Segment:
+    from .model import Audio, Speech, Text  # here: checking markup builds no Message
+
     if raw.kind == "text":
         return Text(raw.text)
     if raw.kind == "speech":
@@ -780,4 +788,6 @@ def parse(markup: str) -> Message:
         first = min(result.problems, key=lambda p: p.offset)
         line, column = result.locator.position(first.offset)
         raise MarkupError(first.message, line=line, column=column, hint=first.hint)
+    from .model import Message
+
     return Message(_to_segment(raw) for raw in result.segments)

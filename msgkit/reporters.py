@@ -7,20 +7,21 @@ The text formats are written one file at a time (:func:`write_text_file`), then 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .diagnostics import CODES, Severity, docs_url
-from .documents import Finding
+from .documents import Document, Finding
 from .lint import Checked, LintResult
-from .snippet import LineIndex, snippet
+
+if TYPE_CHECKING:
+    from .snippet import LineIndex
 
 __all__ = [
     "FORMATS",
@@ -115,6 +116,8 @@ def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tup
     end_column = finding.end_column if finding.end_line == finding.line else None
     if finding.end_line is not None and finding.end_line > finding.line:
         end_column = len(source) + 1  # to the end of this line
+    from .snippet import snippet
+
     shown = snippet(source, finding.column, end_column)
     number = str(finding.line)
     pad = " " * len(number)
@@ -143,6 +146,8 @@ def write_text_file(checked: Checked, out: TextIO, *, color: bool, concise: bool
                 out.write(f"  {hint} {finding.hint}\n")
             continue
         if lines is None and text is not None:
+            from .snippet import LineIndex  # here: a clean file needs none of it
+
             lines = LineIndex(text)
         block, pad = _source_lines(finding, lines, color)
         out.write(block)
@@ -230,16 +235,15 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _dump(value: Any, out: TextIO) -> None:
     """``value`` as JSON that is valid UTF-8 whatever it holds: a lone surrogate (a file name
     that is not UTF-8 reaches msgkit as those) is written as its ``\\uXXXX`` escape, which
     reads back as the same string."""
+    import json  # here: the text formats, the usual ones, need none of it
+
     text = json.dumps(value, ensure_ascii=False, indent=2)
     if not text.isascii():
-        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
     out.write(text)
     out.write("\n")
 
@@ -377,18 +381,48 @@ FORMATS: dict[str, Reporter] = {
 _TEXT_FORMATS = {"text": False, "concise": True}
 
 
+# Besides the text formats, the one written file by file as results arrive; the others (json,
+# sarif) are written once at the end, from every file's findings but none of the documents.
+_EACH: dict[str, Reporter] = {"github": _github}
+
+
 def report(
-    result: LintResult,
+    result: LintResult | Iterable[Checked],
     fmt: str,
     out: TextIO,
     *,
     color: bool = False,
     quiet: bool = False,
     fixed: bool = False,
-) -> None:
-    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`). ``fixed``: the
-    result is what ``--fix`` left, so the summary offers no fixes."""
-    if fmt in _TEXT_FORMATS:
-        _text(result, out, color, quiet, concise=_TEXT_FORMATS[fmt], fixed=fixed)
-        return
-    FORMATS[fmt](result, out, color, quiet)
+) -> Tally:
+    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); return its tally.
+    ``fixed``: the result is what ``--fix`` left, so the summary offers no fixes.
+
+    ``result`` may be an iterator of checked files (:func:`msgkit.streaming.lint_stream`): the text
+    formats and ``github`` write each file as it arrives, and its document is dropped after;
+    ``json`` and ``sarif`` keep the findings (not the documents) for the one document they write
+    at the end. Memory does not grow with the number of files.
+    """
+    concise = _TEXT_FORMATS.get(fmt)
+    each = _EACH.get(fmt)
+    tally = Tally()
+    kept: list[Checked] = []
+    for checked in result.checked if isinstance(result, LintResult) else result:
+        tally.add(checked)
+        if concise is not None:
+            write_text_file(checked, out, color=color, concise=concise)
+        elif each is not None:
+            each(LintResult((checked,)), out, color, quiet)
+        elif checked.findings:
+            kept.append(_findings_only(checked))
+    if concise is not None:
+        if not quiet:
+            write_text_summary(tally, out, color=color, fixed=fixed)
+    elif each is None:
+        FORMATS[fmt](LintResult(tuple(kept)), out, color, quiet)
+    return tally
+
+
+def _findings_only(checked: Checked) -> Checked:
+    document = checked.document
+    return Checked(Document(document.path, document.kind), checked.findings)

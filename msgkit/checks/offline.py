@@ -6,7 +6,6 @@ goes; positions are computed only for the diagnostics that need them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -228,6 +227,8 @@ def _language_guess(language: str, rules: _Rules) -> tuple[str | None, bool]:
     found = rules.names.get(language.lower())
     if found is not None:
         return found, False
+    import difflib  # here: a known code (the usual case) never gets this far
+
     close = difflib.get_close_matches(normal, list(rules.by_lower), n=1)
     return (rules.by_lower[close[0]], False) if close else (None, False)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
@@ -37,6 +36,8 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
         if prefix.startswith(SEVERITY_SELECTOR):
             continue
         if not any(code.startswith(prefix) for code in CODES):
+            import difflib
+
             close = difflib.get_close_matches(prefix, list(CODES), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             click.echo(f"msgkit: warning: {kind} {prefix!r} matches no known code{hint}", err=True)
@@ -186,7 +187,7 @@ def lint(
     from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
-    from ..suppressions import PerFileIgnores
+    from ..streaming import lint_stream
 
     try:
         settings = load_settings(path=config_file)
@@ -225,7 +226,7 @@ def lint(
         force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
         respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
         per_file_ignores=(
-            PerFileIgnores(settings.get("per-file-ignores"), settings.root or Path.cwd())
+            _per_file_ignores(settings.get("per-file-ignores"), settings.root or Path.cwd())
             if settings.get("per-file-ignores")
             else None
         ),
@@ -259,16 +260,26 @@ def lint(
 
     import warnings
 
+    # Fixes and online checks need every parsed document; otherwise files are streamed to the
+    # reporter one by one (checked on every core when there are many).
+    whole = bool(fix or show_diff or passes)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run(
-                list(paths),
-                options,
-                stdin=stdin,
-                stdin_kind=stdin_kind,
-                passes=passes,
-            )
+            if whole:
+                result = run(
+                    list(paths),
+                    options,
+                    stdin=stdin,
+                    stdin_kind=stdin_kind,
+                    passes=passes,
+                )
+                empty = result.empty
+            else:
+                stream = lint_stream(
+                    list(paths), options, stdin=stdin, stdin_kind=stdin_kind, jobs=_jobs()
+                )
+                empty = stream.empty
     except PathNotFoundError as error:
         raise click.BadParameter(str(error), param_hint="PATHS") from None
     except NoMessageFilesError as error:
@@ -277,10 +288,17 @@ def lint(
         raise click.UsageError(
             "nothing to lint: check the paths, exclude and .gitignore; --allow-empty accepts this"
         ) from None
-    for reason in result.empty:  # only when allowed
+    for reason in empty:  # only when allowed
         click.echo(f"msgkit: warning: {reason}", err=True)
     for warning in caught:  # a corrupt cache that was rebuilt, say
         click.echo(f"msgkit: warning: {warning.message}", err=True)
+
+    from ..reporters import report, use_color
+
+    if not whole:
+        color = fmt in ("text", "concise") and use_color(sys.stdout)
+        tally = report(stream.checked, fmt, sys.stdout, color=color, quiet=quiet)
+        ctx.exit(1 if tally.errors or (strict and tally.warnings) else 0)
 
     from ..lint import STDIN
 
@@ -302,11 +320,25 @@ def lint(
         if show_diff:
             ctx.exit(1 if changed else 0)
 
-    from ..reporters import report, use_color
-
     color = fmt in ("text", "concise") and use_color(out)
     report(result, fmt, out, color=color, quiet=quiet, fixed=fix)
     ctx.exit(1 if result.failed(strict=strict) else 0)
+
+
+def _per_file_ignores(table: Any, root: Path) -> Any:
+    from ..suppressions import PerFileIgnores  # here: most projects have none
+
+    return PerFileIgnores(table, root)
+
+
+def _jobs() -> int | None:
+    """``MSGKIT_JOBS``: how many processes a large run may use (1: one; unset: every CPU)."""
+    value = os.environ.get("MSGKIT_JOBS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.UsageError(f"MSGKIT_JOBS must be a whole number of processes, not {value!r}")
+    return int(value)
 
 
 def _fix(

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import CODES, Diagnostic
 from ..errors import InvalidSegmentError
-from ..schemas import schema
-from ..structure import is_valid
-from .compose import _compose, _Piece
 from .model import _INVALID, Document, Finding, Kind, _problem
-from .trees import PathKey, _Tree
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
+
+    from .compose import _Piece
+    from .trees import PathKey, _Tree
 
 _SECRET = "error_access_token_in_file"
 
@@ -83,7 +82,13 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-_PARAMS = tuple(k for k in schema("message")["properties"] if k not in ("msg", "segments"))
+@cache
+def _params() -> tuple[str, ...]:
+    """The request parameters a document may carry (read once, when a document is inspected;
+    a ``.msg`` file has none)."""
+    from ..schemas import schema
+
+    return tuple(k for k in schema("message")["properties"] if k not in ("msg", "segments"))
 
 
 def _inspect(
@@ -95,6 +100,8 @@ def _inspect(
     bom: bool,
     extra: list[Finding],
 ) -> Document:
+    from ..structure import is_valid  # here, not at the top: a .msg file needs none of it
+
     problems = list(extra)
 
     def add(
@@ -157,13 +164,15 @@ def _inspect(
     if isinstance(data.get("msg"), str) and "segments" not in data:
         markup = data["msg"]
     elif isinstance(data.get("segments"), list) and segments_ok and "msg" not in data:
+        from .compose import _compose  # and the message model: for segments only
+
         try:
             _, composed, markup = _compose(data["segments"])
             pieces = tuple(composed)
         except InvalidSegmentError as error:
             add(f"a segment cannot be composed: {error}", tree.key(("segments",)))
             problems[-1] = _as_code(problems[-1], "error_malformed_params")
-    params = {k: data[k] for k in _PARAMS if isinstance(data.get(k), str)}
+    params = {k: data[k] for k in _params() if isinstance(data.get(k), str)}
     return Document(path, kind, text, data, markup, params, tuple(problems), bom, tree, pieces)
 
 
@@ -206,6 +215,7 @@ def _schema_errors(data: Any) -> tuple[list[ValidationError], int] | None:
     ``_DESCRIBED`` invalid ones are given to jsonschema to describe.
     """
     from ..schemas import validator
+    from ..structure import is_valid
 
     check = validator("message")
     segments = data.get("segments") if isinstance(data, dict) else None
@@ -246,6 +256,8 @@ def _describe(
         for key in instance:
             if key in allowed or (*path, key) in secrets or not budget.spend():
                 continue
+            import difflib
+
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             where = f" in {name}" if path else ""
             hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
@@ -278,6 +290,8 @@ def _describe(
         matching = [i for i, b in enumerate(branches) if b and all(k in instance for k in b)]
         names = [b[0] for b in branches if b]
         if not matching:
+            import difflib
+
             unknown = [k for k in instance if k not in names]
             close = difflib.get_close_matches(str(unknown[0]), names, 1, 0.6) if unknown else []
             hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
@@ -303,12 +317,14 @@ def _describe(
         yield f"{name} must be a {expected}, not a {_type_name(instance)}", tree.value(path), hint
         return
     if keyword == "enum" and isinstance(instance, str) and isinstance(value, list):
+        import difflib
+
         close = difflib.get_close_matches(instance, [str(v) for v in value], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else None
         options = ", ".join(str(v) for v in value)
         yield f"{name} is {instance!r}; it must be one of {options}", tree.value(path), hint
         return
-    if keyword in ("maxLength", "pattern") and len(path) == 1 and path[0] in _PARAMS:
+    if keyword in ("maxLength", "pattern") and len(path) == 1 and path[0] in _params():
         return  # the offline checks report these with the provider's own status names
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
     yield f"{name}: {message}", tree.value(path), None

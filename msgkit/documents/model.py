@@ -9,12 +9,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..diagnostics import CODES, Diagnostic, Fix, Severity
 from ..markup import line_column
-from .compose import _Piece, _value_index
-from .trees import PathKey, _Tree
+
+if TYPE_CHECKING:  # a .msg file needs neither: they are imported with JSON and YAML documents
+    from .compose import _Piece
+    from .trees import PathKey, _Tree
 
 Kind = Literal["msg", "json", "yaml"]
 
@@ -211,6 +213,8 @@ class Document:
         # The pieces are in order and abut: the one that starts last at or before the offset.
         found = bisect_right(self.pieces, offset, key=_piece_start) - 1
         piece = self.pieces[max(found, 0)]
+        from .compose import _value_index
+
         for region in piece.regions:
             if region.start <= offset <= region.end:
                 index, _ = _value_index(region, offset)

@@ -6,7 +6,6 @@ Nothing here raises for a bad file: what goes wrong is a problem in the returned
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import stat
@@ -16,7 +15,6 @@ from typing import IO, Any
 
 from .inspect import _inspect, _markup_secrets
 from .model import Document, Finding, Kind, _problem, kind_of
-from .trees import _JSON_TOKEN, _JsonTree, _YamlTree
 
 # A msg is at most 1000 characters even on the generous reading; a message file a thousand
 # times that is not a message file, and is reported without being read whole.
@@ -204,6 +202,10 @@ def read_text(text: str, kind: Kind, path: str, *, bom: bool = False) -> Documen
 
 
 def _read_json(text: str, path: str, bom: bool) -> Document:
+    import json  # here, as in the other JSON and YAML readers: a .msg file needs none of it
+
+    from .trees import _JsonTree
+
     duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -270,6 +272,8 @@ def _json_crowded(text: str) -> int | None:
     bound = 1 + sum(text.count(c) for c in ",:[{")
     if bound <= MAX_VALUES:
         return None
+    from .trees import _JSON_TOKEN
+
     seen = 0
     for token in _JSON_TOKEN.finditer(text):
         if text[token.start()] not in ",:]}":
@@ -284,6 +288,8 @@ _INTEGER = re.compile(r"-?[0-9]+")
 
 def _long_number(text: str) -> int | None:
     """Offset of the first integer in JSON text longer than ``int()`` converts."""
+    from .trees import _JSON_TOKEN
+
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
     for token in _JSON_TOKEN.finditer(text):
         value = token.group()
@@ -297,6 +303,8 @@ def _json_duplicates(text: str) -> dict[str, int]:
 
     One pass over the tokens of text already known to be valid JSON.
     """
+    from .trees import _JSON_TOKEN
+
     found: dict[str, int] = {}
     stack: list[set[str] | None] = []  # the keys seen in each open object; None for a list
     previous: re.Match[str] | None = None
@@ -310,6 +318,8 @@ def _json_duplicates(text: str) -> dict[str, int]:
             if stack:
                 stack.pop()
         elif first == ":" and previous is not None and stack and stack[-1] is not None:
+            import json
+
             literal = previous.group()
             name = json.loads(literal) if "\\" in literal else literal[1:-1]
             if name in stack[-1]:
@@ -403,15 +413,14 @@ def _flow_depth(text: str, end: int) -> int:
     return opened - text.count("]", 0, end) - text.count("}", 0, end)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _read_yaml(text: str, path: str, bom: bool) -> Document:
     import yaml
 
+    from .trees import _YamlTree
+
     # Text from a file is UTF-8 and has none; text given to lint_text may (libyaml cannot
     # encode it, PyYAML refuses it).
-    surrogate = _SURROGATE.search(text)
+    surrogate = re.search("[\ud800-\udfff]", text)
     if surrogate is not None:
         problem = _problem(
             path,
