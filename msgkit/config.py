@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["SEVERITY_SELECTOR", "Config", "matches", "selector_problem"]
+__all__ = [
+    "DEFAULT_MAX_FINDINGS_PER_CODE",
+    "SEVERITY_SELECTOR",
+    "Config",
+    "matches",
+    "selector_problem",
+]
 
 # A selector is a code, a code prefix, or "severity:error" / "severity:warning". A prefix
 # matches the code's name, which is stable: error_msg_cannot_convert_text keeps the provider's
 # status as its name although it is reported as a warning, so "warning_" does not select it and
 # "severity:warning" does.
 SEVERITY_SELECTOR = "severity:"
+# Findings of one code shown per file; a hostile file can hold a hundred thousand.
+DEFAULT_MAX_FINDINGS_PER_CODE = 50
 _SEVERITIES = ("error", "warning")
 
 
@@ -77,6 +85,9 @@ class Config:
     ``languages_only`` it *is* the list, and anything else is ``error_msg_invalid_language``.
     ``select`` and ``ignore`` are selectors: codes, code prefixes (``"warning_"``) or severities
     (``"severity:warning"``). ``strict`` makes warnings count as errors.
+    ``max_findings_per_code``: linting reports at most this many findings of one code per file,
+    then one ``warning_findings_truncated`` saying how many more there were (0: no limit);
+    ``validate`` itself reports every diagnostic.
     ``max_prompt_seconds`` turns on ``warning_msg_prompt_too_long``: a msg whose estimated
     duration exceeds it (``None``, the default: not checked).
     """
@@ -87,6 +98,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     strict: bool = False
+    max_findings_per_code: int = DEFAULT_MAX_FINDINGS_PER_CODE
     max_prompt_seconds: float | None = None
     # select and ignore split once into prefixes and severities: wants() is on the hot path.
     _select: tuple[tuple[str, ...], frozenset[str]] = field(
@@ -104,6 +116,8 @@ class Config:
             object.__setattr__(self, name, tuple(value))
         if self.max_msg_length is not None and self.max_msg_length < 0:
             raise ValueError("max_msg_length must not be negative")
+        if self.max_findings_per_code < 0:
+            raise ValueError("max_findings_per_code must not be negative (0 means no limit)")
         if self.max_prompt_seconds is not None and not (
             isinstance(self.max_prompt_seconds, int | float)
             and not isinstance(self.max_prompt_seconds, bool)

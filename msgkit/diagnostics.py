@@ -294,4 +294,10 @@ CODES: dict[str, Code] = {
         "A '# msgkit: ignore' comment that suppresses nothing (with --report-unused-ignores).",
         api=False,
     ),
+    "warning_findings_truncated": Code(
+        _W,
+        "More findings of one code in one file than --max-findings-per-code shows: how many "
+        "more there were.",
+        api=False,
+    ),
 }

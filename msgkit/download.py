@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import MsgkitError
@@ -33,12 +33,11 @@ from .errors import MsgkitError
 if TYPE_CHECKING:
     import httpx
 
-    from .notifications import MonitorFileNotification
-
 __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_BYTES",
     "DownloadError",
+    "Recording",
     "download_recording",
     "looks_like_mp3",
     "recording_filename",
@@ -51,6 +50,31 @@ _POLL = 0.05  # how often the watchdog looks at the deadline and the cancel even
 
 class DownloadError(MsgkitError):
     """The recording could not be downloaded; nothing was written at the target path."""
+
+
+class Recording(Protocol):
+    """What a notification with a recording offers (the Monitor File and Record ones).
+
+    Defined here, not imported from :mod:`msgkit.notifications`: notifications use this
+    module, never the other way round.
+    """
+
+    @property
+    def session(self) -> str: ...
+
+    @property
+    def txn_ref(self) -> str: ...
+
+    @property
+    def recording_url(self) -> str | None: ...
+
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+    @property
+    def no_recording(self) -> str:
+        """Why there is no URL, when there is none."""
+        ...
 
 
 def looks_like_mp3(head: bytes) -> bool:
@@ -115,7 +139,7 @@ def _positive(name: str, value: float) -> float:
 
 
 def download_recording(
-    recording: MonitorFileNotification | str,
+    recording: Recording | str,
     path: str | Path,
     *,
     overwrite: bool = False,
@@ -145,12 +169,10 @@ def download_recording(
     if isinstance(recording, str):
         url, expires_at, name = recording, _expires(recording), None
     else:
-        if recording.monitor_url is None:
-            raise DownloadError(
-                f"there is no recording to download: monitor_status is {recording.monitor_status!r}"
-                " and the notification has no monitor_url"
-            )
-        url, expires_at = recording.monitor_url, recording.expires_at
+        found = recording.recording_url
+        if found is None:
+            raise DownloadError(f"there is no recording to download: {recording.no_recording}")
+        url, expires_at = found, recording.expires_at
         name = recording_filename(recording.session, recording.txn_ref)
     public = _public(url)
     moment = now or datetime.now(timezone.utc)

@@ -6,7 +6,6 @@ checked document at once, after the per-file checks, and add findings of their o
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -14,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .capping import cap
 from .checks.offline import check_params
 from .config import Config
 from .diagnostics import Report
@@ -30,6 +30,15 @@ from .documents import (
 )
 from .documents.read import STDIN_NAME as STDIN_NAME
 from .errors import MsgkitError
+from .ignore import (
+    DEFAULT_EXCLUDE,
+    Layer,
+    Patterns,
+    ancestor_patterns,
+    ignored,
+    read_gitignore,
+    relative_prefix,
+)
 from .validation import document_request, validate
 
 if TYPE_CHECKING:
@@ -46,28 +55,15 @@ __all__ = [
     "Pass",
     "PathNotFoundError",
     "check_document",
+    "check_target",
     "collect",
+    "collect_targets",
     "lint",
     "lint_text",
+    "slim",
 ]
 
 STDIN = "-"
-
-# Directories never worth recursing into: version control, environments, caches.
-DEFAULT_EXCLUDE = (
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-)
 
 
 class PathNotFoundError(MsgkitError):
@@ -133,7 +129,8 @@ class Checked:
 
 @dataclass(frozen=True, slots=True)
 class LintResult:
-    """What linting found; ``empty`` are the paths given that yielded no message file."""
+    """What linting found, file by file in order, with the documents; ``empty`` are the paths
+    given that yielded no message file."""
 
     checked: tuple[Checked, ...] = ()
     empty: tuple[str, ...] = ()
@@ -158,6 +155,16 @@ class LintResult:
 Pass = Callable[[Sequence[Checked], LintOptions], Iterable[Finding]]
 
 
+def slim(checked: Checked) -> Checked:
+    """``checked`` with only what reporting needs of its document: path, kind, and the text
+    its findings point into (none when there are no findings)."""
+    document = checked.document
+    text = document.text if checked.findings else None
+    return Checked(
+        Document(document.path, document.kind, text), checked.findings, checked.suppressed
+    )
+
+
 def _position(finding: Finding) -> tuple[int, int, int]:
     if finding.line is None:
         return (0, 0, 0)
@@ -166,19 +173,24 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 
 def check_document(document: Document, config: Config) -> Checked:
     """Everything offline checking finds in one document, placed in its file, less what its
-    ``# msgkit: ignore`` comments suppress."""
+    ``# msgkit: ignore`` comments suppress, and at most ``config.max_findings_per_code`` of each
+    code (then one finding that says how many more there were)."""
     findings = [f for f in document.problems if config.wants(f.code, f.severity)]
     request = document_request(document.data, document.markup, config)
     if request is not None:
         findings.extend(document.locate(d) for d in request[1])
     elif document.markup is not None:
         params = document.params
+        # Past the cap the checks only count; unless a suppression comment may hide some of
+        # what they report, and those past the cap must then take their place.
+        may_suppress = document.kind == "yaml" and "msgkit" in (document.text or "")
         report = validate(
             document.markup,
             tag=params.get("tag"),
             notify_url=params.get("notify_url"),
             monitor_notify_url=params.get("monitor_notify_url"),
             config=config,
+            max_per_code=0 if may_suppress else config.max_findings_per_code,
         )
         findings.extend(document.locate(d) for d in report)
     elif document.params:
@@ -193,6 +205,8 @@ def check_document(document: Document, config: Config) -> Checked:
     suppressed: list[Finding] = []
     if document.kind == "yaml" and findings:
         findings, suppressed = _suppress(document, findings)
+    if config.max_findings_per_code:
+        findings = cap(findings, config)
     return Checked(document, tuple(sorted(findings, key=_position)), tuple(suppressed))
 
 
@@ -206,125 +220,103 @@ def _suppress(document: Document, findings: list[Finding]) -> tuple[list[Finding
 # --- collecting files ------------------------------------------------------------------------
 
 
-class _Patterns:
-    """gitignore-style patterns relative to a base directory (negation is not supported)."""
-
-    def __init__(self, base: Path | None, patterns: Iterable[str]) -> None:
-        self.base = base
-        self.rules: list[tuple[str, bool, bool]] = []  # (pattern, anchored, directories only)
-        for raw in patterns:
-            pattern = raw.strip()
-            if not pattern or pattern.startswith(("#", "!")):
-                continue
-            only_dirs = pattern.endswith("/")
-            pattern = pattern.rstrip("/")
-            anchored = "/" in pattern
-            self.rules.append((pattern.lstrip("/"), anchored, only_dirs))
-
-    def matches(self, path: Path, is_dir: bool) -> bool:
-        if not self.rules:
-            return False
-        relative: str | None = None
-        if self.base is not None:
-            try:
-                relative = path.relative_to(self.base).as_posix()
-            except ValueError:
-                relative = None
-        name = path.name
-        for pattern, anchored, only_dirs in self.rules:
-            if only_dirs and not is_dir:
-                continue
-            if anchored:
-                if relative is not None and fnmatch.fnmatchcase(
-                    relative, pattern.removeprefix("**/")
-                ):
-                    return True
-                if pattern.startswith("**/") and fnmatch.fnmatchcase(name, pattern[3:]):
-                    return True
-            elif fnmatch.fnmatchcase(name, pattern):
-                return True
-        return False
+def _within(path: Path, root: Path | None) -> Path:
+    """The base of ``exclude`` for a path named on the command line (resolved): the root, or
+    the path itself when there is no root or it lies outside it."""
+    if root is not None and path.is_relative_to(root):
+        return root
+    return path
 
 
-def _gitignore(directory: Path) -> _Patterns | None:
-    file = directory / ".gitignore"
-    try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    return _Patterns(directory, lines)
+def _walk(top: Path, exclude: Patterns | None, gitignore: bool) -> Iterator[Path]:
+    """Message files below ``top`` (shown as given) that no pattern leaves out.
 
-
-def _ancestor_gitignores(directory: Path) -> list[_Patterns]:
-    """The .gitignore files above ``directory`` up to its git work tree's root, if any."""
-    found: list[_Patterns] = []
-    for parent in directory.parents:
-        patterns = _gitignore(parent)
-        if patterns is not None:
-            found.append(patterns)
-        if (parent / ".git").exists():
-            return found
-    return []
-
-
-def _excluded(path: Path, is_dir: bool, rules: Sequence[_Patterns]) -> bool:
-    return any(r.matches(path, is_dir) for r in rules)
-
-
-def _excluded_anywhere(path: Path, rules: Sequence[_Patterns]) -> bool:
-    """For a path named explicitly: excluded itself or below an excluded directory."""
-    absolute = path.resolve()
-    if _excluded(absolute, absolute.is_dir(), rules):
-        return True
-    return any(_excluded(parent, True, rules) for parent in absolute.parents)
-
-
-def _walk(top: Path, rules: list[_Patterns], gitignore: bool) -> Iterator[Path]:
-    """Message files below ``top`` (shown as given); patterns match the resolved paths."""
-    stack = [(top, top.resolve(), rules)]
+    ``top`` itself is walked even if a pattern ignores it, as a file named on the command line
+    is linted: the patterns that ignore it are set aside below it.
+    """
+    resolved = top.resolve()
+    excluding: Layer | None = None
+    if exclude is not None:
+        prefix = relative_prefix(resolved, exclude.base)
+        excluding = (exclude.uncovering(prefix), prefix)
+    inherited = ancestor_patterns(resolved) if gitignore else []
+    inherited = [(p.uncovering(prefix), prefix) for p, prefix in inherited]
+    stack: list[tuple[Path, Path, Layer | None, list[Layer]]] = [
+        (top, resolved, excluding, inherited)
+    ]
     while stack:
-        shown, directory, inherited = stack.pop()
-        local = list(inherited)
+        shown, directory, excluding, layers = stack.pop()
         if gitignore:
-            patterns = _gitignore(directory)
-            if patterns is not None:
-                local.append(patterns)
+            own = read_gitignore(directory)
+            if own is not None:
+                layers = [*layers, (own, "")]
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
             yield shown  # reported as a finding when read
             continue
-        subdirectories: list[tuple[Path, Path, list[_Patterns]]] = []
+        subdirectories: list[tuple[Path, Path, Layer | None, list[Layer]]] = []
         for entry in entries:
-            path = directory / entry.name
+            name = entry.name
             # Symlinked directories are not followed: no loops, no double counting.
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
+            if not is_dir and kind_of(name) is None:
+                continue
+            if (
+                name in DEFAULT_EXCLUDE
+                or (excluding is not None and ignored((excluding,), name, is_dir))
+                or ignored(layers, name, is_dir)
+            ):
+                continue
             if is_dir:
-                if not _excluded(path, True, local):
-                    subdirectories.append((shown / entry.name, path, local))
-            elif kind_of(entry.name) is not None and not _excluded(path, False, local):
-                yield shown / entry.name
+                subdirectories.append(
+                    (
+                        shown / name,
+                        directory / name,
+                        None if excluding is None else (excluding[0], f"{excluding[1]}{name}/"),
+                        [(p, f"{prefix}{name}/") for p, prefix in layers],
+                    )
+                )
+            else:
+                yield shown / name
         stack.extend(reversed(subdirectories))
+
+
+def _force_excluded(path: Path, exclude: tuple[str, ...], root: Path | None) -> bool:
+    """For a path named on the command line: ``exclude`` ignores it or a directory above it."""
+    if not exclude:
+        return False
+    absolute = path.resolve()
+    base = _within(absolute, root)
+    if base == absolute:  # no root, or outside it: by its name alone
+        base = absolute.parent
+    relative = relative_prefix(absolute, base)
+    if not relative:
+        return False
+    return Patterns(base, exclude).verdict(relative[:-1], absolute.is_dir()) is True
 
 
 def collect(paths: Sequence[str], options: LintOptions) -> list[str]:
     """The files to lint, in order; ``-`` stands for standard input.
 
-    Raises :class:`PathNotFoundError` for a path that does not exist at all. A broken symlink
-    or a symlink loop named explicitly exists (as a directory entry) and becomes a finding.
-    Raises :class:`NoMessageFilesError` for paths that yield no message file, unless
-    ``options.allow_empty``.
+    ``exclude`` and ``.gitignore`` patterns have git's meaning (see :mod:`msgkit.ignore`);
+    ``exclude`` is relative to ``options.root`` (to each named directory if there is none, or
+    for a directory outside it). Raises :class:`PathNotFoundError` for a path that does not
+    exist at all. A broken symlink or a symlink loop named explicitly exists (as a directory
+    entry) and becomes a finding. Raises :class:`NoMessageFilesError` for paths that yield no
+    message file, unless ``options.allow_empty``.
     """
-    return _collect(paths, options)[0]
+    return collect_targets(paths, options)[0]
 
 
-def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
-    """(the files to lint, why each path that yielded none did not)."""
-    base = [_Patterns(None, DEFAULT_EXCLUDE), _Patterns(options.root, options.exclude)]
+def collect_targets(paths: Sequence[str], options: LintOptions) -> tuple[list[str], list[str]]:
+    """The files to lint, in order, and why each path that yielded none did not (see
+    :func:`collect`)."""
+    root = options.root.resolve() if options.root is not None else None
     targets: list[str] = []
     empty: list[str] = []
     seen: set[str] = set()
@@ -336,16 +328,16 @@ def _collect(paths: Sequence[str], options: LintOptions) -> tuple[list[str], lis
             continue
         if not os.path.lexists(raw):
             raise PathNotFoundError(f"path {raw!r} does not exist{_did_you_mean(raw)}")
-        path = Path(raw)
-        if options.force_exclude and _excluded_anywhere(path, base[1:]):
+        if options.force_exclude and _force_excluded(Path(raw), options.exclude, root):
             # Skipping a named path is what force-exclude is for (pre-commit names every
             # changed file), so it is not an empty path.
             continue
-        if path.is_dir():
-            rules = list(base)
-            if options.respect_gitignore:
-                rules.extend(_ancestor_gitignores(path.resolve()))
-            found = sorted(str(p) for p in _walk(path, rules, options.respect_gitignore))
+        if os.path.isdir(raw):
+            path = Path(raw)
+            exclude = None
+            if options.exclude:
+                exclude = Patterns(_within(path.resolve(), root), options.exclude)
+            found = sorted(str(p) for p in _walk(path, exclude, options.respect_gitignore))
             if not found:
                 empty.append(_empty_directory(raw, options))
         else:
@@ -391,6 +383,19 @@ def read_target(
     return read_path(target, kind=kind_of(target, strict=False))
 
 
+def check_target(
+    target: str,
+    options: LintOptions,
+    stdin: Callable[[], bytes] | None = None,
+    stdin_kind: Kind | None = None,
+) -> Checked:
+    """Read and check one target of :func:`collect` as ``options`` say for its path."""
+    checked = check_document(read_target(target, stdin, stdin_kind), options.config_for(target))
+    if options.report_unused_ignores:
+        checked = _report_unused(checked, options)
+    return checked
+
+
 def lint(
     paths: Sequence[str],
     options: LintOptions | None = None,
@@ -402,10 +407,12 @@ def lint(
     """Lint files and directories (``-`` is standard input, read by calling ``stdin``).
 
     Standard input is a JSON document when it starts with ``{`` and raw markup otherwise,
-    unless ``stdin_kind`` says what it is.
+    unless ``stdin_kind`` says what it is. The result keeps every parsed document, which extra
+    ``passes`` (the online checks) need: for a large run,
+    :func:`msgkit.streaming.lint_stream` keeps none.
     """
     options = options or LintOptions()
-    targets, empty = _collect(paths, options)
+    targets, empty = collect_targets(paths, options)
     checked = [
         check_document(read_target(t, stdin, stdin_kind), options.config_for(t)) for t in targets
     ]

@@ -7,18 +7,21 @@ string. Positions of elements are found only when a diagnostic needs them.
 
 from __future__ import annotations
 
-import difflib
 import re
+import sys
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from itertools import accumulate
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from lxml import etree
 
+from .chars import NOT_XML as _NOT_XML
 from .errors import MarkupError
-from .model import _NOT_XML, Audio, Message, Segment, Speech, Text
+
+if TYPE_CHECKING:
+    from .model import Message, Segment
 
 __all__ = ["Locator", "RawSegment", "Scan", "parse", "scan"]
 
@@ -76,10 +79,11 @@ class Problem(NamedTuple):
 class Scan:
     """What :func:`scan` found: the segments, the problems, and a locator for positions.
 
-    The locator is made on first use: clean markup never needs one.
+    The locator is made on first use: clean markup never needs one. ``more`` counts the
+    problems found past the ``limit`` of :func:`scan`, which are not in ``problems``.
     """
 
-    __slots__ = ("_locator", "problems", "segments", "source")
+    __slots__ = ("_locator", "more", "problems", "segments", "source")
 
     def __init__(
         self,
@@ -92,6 +96,7 @@ class Scan:
         self.segments = segments
         self.problems = problems
         self._locator = locator
+        self.more = 0
 
     @property
     def locator(self) -> Locator:
@@ -100,111 +105,118 @@ class Scan:
         return self._locator
 
 
-_SYNTAX_POSITION = re.compile(r", line \d+, column \d+$")
+_SYNTAX_POSITION = r", line \d+, column \d+$"
 _ESCAPE_HINT = (
     "escape it as {0} (msgkit lint --fix does this), or build the msg with MessageBuilder"
 )
 
 # libxml2's messages, said in the msg's own terms: (pattern, message, hint, token to point at).
-_FRIENDLY: list[tuple[re.Pattern[str], str, str | None, str | None]] = [
+# The patterns are compiled (and cached by re) the first time a msg does not parse.
+_FRIENDLY: list[tuple[str, str, str | None, str | None]] = [
     (
-        re.compile(r"DOCTYPE|ENTITY"),
+        r"DOCTYPE|ENTITY",
         "a msg cannot contain a DOCTYPE, DTD or entity declaration",
         "remove it; only the five predefined entities and numeric references are allowed",
         "<!",
     ),
     (
-        re.compile(r"xmlParseEntityRef: no name|EntityRef: expecting ';'"),
+        r"xmlParseEntityRef: no name|EntityRef: expecting ';'",
         "'&' must be written '&amp;' in text",
         _ESCAPE_HINT.format("&amp;"),
         "&",
     ),
     (
-        re.compile(r"XML declaration allowed only at the start|ParsePI|PI "),
+        r"XML declaration allowed only at the start|ParsePI|PI ",
         "XML declarations and processing instructions are not allowed in a msg",
         "remove the <?...?> part; the msg is a fragment, not a document",
         "<?",
     ),
     (
-        re.compile(r"Comment not terminated|Double hyphen within comment"),
+        r"Comment not terminated|Double hyphen within comment",
         "comments are not allowed in a msg",
         "remove it",
         "<!--",
     ),
     (
-        re.compile(r"CData section not finished"),
+        r"CData section not finished",
         "a CDATA section that is never closed",
         "close it with ]]>, or drop the CDATA section and escape the text",
         "<![CDATA[",
     ),
     (
-        re.compile(r"Attribute (\S+) redefined"),
+        r"Attribute (\S+) redefined",
         "the attribute {0} is given twice",
         "keep only one {0}",
         None,
     ),
     (
-        re.compile(r"Specification mandates value for attribute (\S+)"),
+        r"Specification mandates value for attribute (\S+)",
         "the attribute {0} has no value",
         'give it a quoted value: {0}=".."',
         None,
     ),
     (
-        re.compile(r"AttValue: \" or ' expected"),
+        r"AttValue: \" or ' expected",
         "attribute values must be quoted",
         'write it as language="zh-HK", with the quotes',
         None,
     ),
     (
-        re.compile(r"StartTag: invalid element name"),
+        r"Unescaped '<' not allowed in attributes? values?",
+        "'<' must be written '&lt;' in an attribute value",
+        _ESCAPE_HINT.format("&lt;"),
+        None,  # libxml2 points at the '<' itself
+    ),
+    (
+        r"StartTag: invalid element name",
         "'<' must be written '&lt;' in text",
         _ESCAPE_HINT.format("&lt;"),
         "<",
     ),
     (
-        re.compile(r"Entity '([^']*)' not defined"),
+        r"Entity '([^']*)' not defined",
         "unknown entity '&{0};': only &amp; &lt; &gt; &quot; &apos; and numeric references exist",
         "write the character itself, or a numeric reference such as &#233;",
         "&",
     ),
     (
-        re.compile(r"Excessive depth in document"),
+        r"Excessive depth in document",
         "elements are nested too deeply",
         "the msg markup allows no nesting at all: " + _ALLOWED_TEXT,
         None,
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)"),
+        r"Opening and ending tag mismatch: " + _ROOT + r" line \d+ and (\S+)",
         "</{0}> closes nothing",
         "remove it, or add the <{0}> it belongs to",
         "</",
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$"),
+        r"Opening and ending tag mismatch: (\S+) line \d+ and " + _ROOT + "$",
         "<{0}> is never closed",
         "close it with </{0}>",
         None,
     ),
     (
-        re.compile(r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)"),
+        r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)",
         "</{1}> does not close <{0}>",
         "close <{0}> with </{0}>",
         "</",
     ),
     (
-        re.compile(r"Premature end of data in tag (\S+)"),
+        r"Premature end of data in tag (\S+)",
         "<{0}> is never closed",
         "close it with </{0}>",
         None,
     ),
     (
-        re.compile(r"Extra content at the end of the document"),
+        r"Extra content at the end of the document",
         "a closing tag that closes nothing",
         "remove it, or add the opening tag it belongs to",
         "</",
     ),
     (
-        re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)"),
+        r"xmlParseCharRef: invalid xmlChar value (\d+)",
         "a character reference to character {0}, which XML does not allow",
         "remove it: control characters cannot travel in a msg",
         "&#",
@@ -229,10 +241,17 @@ def _libxml2_offset(source: str, line: int, column: int) -> int:
     """
     start = 0
     if line > 1:
-        rest = source.split("\n", line - 1)
-        if len(rest) < line:
-            return len(source)
-        start = len(source) - len(rest[-1])
+        # Counted a block at a time (no list of a million lines for an error on the last one).
+        need, at, size = line - 1, 0, 4096
+        while (found := source.count("\n", at, at + size)) < need:
+            if at + size >= len(source):
+                return len(source)
+            need -= found
+            at += size
+        start = at - 1
+        for _ in range(need):
+            start = source.find("\n", start + 1)
+        start += 1
     return min(start + column - 1, len(source))
 
 
@@ -240,7 +259,7 @@ def _libxml2_offset(source: str, line: int, column: int) -> int:
 def _friendly(message: str) -> tuple[str, str | None, str | None]:
     """libxml2's ``message`` said in the msg's own terms: (message, hint, token to point at)."""
     for pattern, friendly, friendly_hint, token in _FRIENDLY:
-        found = pattern.search(message)
+        found = re.search(pattern, message)
         if found:
             groups = found.groups()
             hint = friendly_hint.format(*groups) if friendly_hint else None
@@ -250,7 +269,7 @@ def _friendly(message: str) -> tuple[str, str | None, str | None]:
 
 def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
     source = locator.source
-    message = _SYNTAX_POSITION.sub("", str(error.msg or error)).strip()
+    message = re.sub(_SYNTAX_POSITION, "", str(error.msg or error)).strip()
     # libxml2 sometimes quotes the input after a line break, which may include the synthetic
     # root's closing tag: keep the first line only.
     message = message.partition("\n")[0].strip()
@@ -264,7 +283,9 @@ def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
     if bad is not None and (bad.start() <= offset or "encoding" in message):
         return _unreadable_char(source, bad)
     message, hint, token = _friendly(message)
-    if token is not None:
+    if token in _STRAY:
+        offset, hint = _stray(source, offset, token, hint)
+    elif token is not None:
         # libxml2 reports the column after the offending token; point at the token.
         before = source.rfind(token, 0, offset + 1)
         offset = before if before >= 0 else offset
@@ -273,7 +294,28 @@ def _syntax_problem(locator: Locator, error: etree.XMLSyntaxError) -> Problem:
     return Problem(message, offset, hint)
 
 
-_NO_SPECIALS: list[int] = []
+# A stray '&' or '<' is reported where libxml2 gave up reading the reference or tag it began:
+# after the character, and after the name an '&' was followed by (``&b&``, ``&amp b``). What lies
+# between cannot hold another '&' or '<', nor end a reference or tag.
+# (Compiled, and cached by re, the first time a msg has a stray character.)
+_STRAY = {"&": r"[^\s&<>\"';]*;?", "<": r"[^\s&<>\"']*"}
+_REFERENCE = r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[^\s&<>\"';#][^\s&<>\"';]*);"
+
+
+def _stray(source: str, offset: int, token: str, hint: str | None) -> tuple[int, str | None]:
+    """The offset of the stray ``token`` libxml2 stopped after, and the hint that fits it.
+
+    The character is found by what lies between it and where libxml2 stopped, never by being
+    the nearest one: in ``a && b`` libxml2 stops at the second '&' because of the first. The
+    escape hint (and with it ``--fix``) is kept only when the character is certainly stray.
+    """
+    at = source.rfind(token, 0, offset)
+    if at < 0:
+        return offset, None
+    between = re.compile(_STRAY[token]).fullmatch(source, at + 1, offset)
+    if between is None or (token == "&" and re.compile(_REFERENCE).match(source, at)):
+        return at, None
+    return at, hint
 
 
 class Locator:
@@ -281,10 +323,20 @@ class Locator:
 
     Each index (element starts, comments and processing instructions, line starts, attributes
     of a start tag) is built once, on first use, so a msg with thousands of diagnostics costs
-    one pass over the string, not one pass per diagnostic.
+    one pass over the string, not one pass per diagnostic. Element and comment starts are
+    indexed only as far as asked for: the first few of a hundred thousand cost what they cost.
     """
 
-    __slots__ = ("_elements", "_lines", "_specials", "_tags", "source")
+    __slots__ = (
+        "_asked",
+        "_done",
+        "_elements",
+        "_lines",
+        "_specials",
+        "_tags",
+        "_tokens",
+        "source",
+    )
 
     # Comments, CDATA sections and processing instructions can hold '<' that starts no element.
     _TOKENS = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(?=[^/!?])", re.S)
@@ -294,40 +346,49 @@ class Locator:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._elements: list[int] | None = None
-        self._specials: list[int] = _NO_SPECIALS  # replaced when _elements is built
+        self._elements: list[int] = []
+        self._specials: list[int] = []
+        self._tokens: Iterator[re.Match[str]] | None = None  # where indexing goes on from
+        self._done = False  # every element and comment start is indexed
+        self._asked = 0  # positions worked out without the line index
         self._lines: list[int] | None = None
         self._tags: dict[int, tuple[dict[str, int], int, bool]] | None = None
 
-    def _index(self) -> list[int]:
-        if self._elements is None:
-            elements: list[int] = []
-            specials: list[int] = []
-            self._specials = specials
-            source = self.source
-            for m in self._TOKENS.finditer(source):
-                start = m.start()
-                if m.end() - start == 1:
-                    elements.append(start)
-                elif not source.startswith("<![", start):
-                    specials.append(start)
-            self._elements = elements
-        return self._elements
+    def _index(self, found: list[int], index: int) -> None:
+        """Index element and comment starts until ``found`` (one of the two) has ``index``,
+        and as many again (asked one by one, they are indexed in ever longer runs)."""
+        if self._done:
+            return
+        index += len(found)
+        tokens = self._tokens
+        if tokens is None:
+            tokens = self._tokens = self._TOKENS.finditer(self.source)
+        elements, specials, source = self._elements, self._specials, self.source
+        for m in tokens:
+            start = m.start()
+            if m.end() - start == 1:
+                elements.append(start)
+            elif not source.startswith("<![", start):
+                specials.append(start)
+            if len(found) > index:
+                return
+        self._done = True
+        self._tokens = None
 
     def element(self, index: int) -> int:
         """Offset of the ``<`` that opens the element with document-order ``index``."""
         elements = self._elements
-        if elements is None:
-            elements = self._index()
+        if index >= len(elements):
+            self._index(elements, index)
         if 0 <= index < len(elements):
             return elements[index]
         return 0
 
     def special(self, index: int) -> int:
         """Offset of the comment or processing instruction with document-order ``index``."""
-        if self._elements is None:
-            self._index()
         specials = self._specials
+        if index >= len(specials):
+            self._index(specials, index)
         if 0 <= index < len(specials):
             return specials[index]
         return 0
@@ -362,6 +423,10 @@ class Locator:
             result = (names, len(source) if gt < 0 else gt + 1, False)
         self._tags[start] = result
         return result
+
+    def attributes(self, index: int) -> dict[str, int]:
+        """The offset of each attribute name of the start tag of element ``index``."""
+        return self._start_tag(index)[0]
 
     def attribute(self, index: int, name: str, *, value: bool = True) -> int:
         """Offset of attribute ``name`` of element ``index`` (its value, or its name).
@@ -400,7 +465,7 @@ class Locator:
             if "\n" in source:
                 parts = source.split("\n")
                 parts.pop()
-                self._lines = list(accumulate((len(p) + 1 for p in parts), initial=0))
+                self._lines = list(accumulate(map(_PLUS_ONE, map(len, parts)), initial=0))
             else:
                 self._lines = [0]
         return self._lines
@@ -414,6 +479,9 @@ class Locator:
             offset = len(source)
         starts = self._lines
         if starts is None:
+            if self._asked < _COUNTED:  # a few positions: counting is cheaper than an index
+                self._asked += 1
+                return _counted(source, offset)
             starts = self._line_starts()
         if len(starts) == 1:  # a single line: no search, no CRLF
             return 1, offset + 1
@@ -428,6 +496,22 @@ class Locator:
         if line - 1 >= len(starts):
             return len(self.source)
         return min(starts[max(line, 1) - 1] + max(column, 1) - 1, len(self.source))
+
+
+_PLUS_ONE = (1).__add__
+# Positions in a string worked out by counting, before its line index is built: a megabyte of
+# short lines with one problem at the end needs no list of a million line starts.
+_COUNTED = 8
+
+
+def _counted(source: str, offset: int) -> tuple[int, int]:
+    """:func:`line_column` by counting line breaks before ``offset`` (which is in range)."""
+    newlines = source.count("\n", 0, offset)
+    last = source.rfind("\n", 0, offset)
+    if source.find("\r", 0, offset) >= 0:
+        newlines += source.count("\r", 0, offset) - source.count("\r\n", 0, offset)
+        last = max(last, source.rfind("\r", 0, offset))
+    return newlines + 1, offset - last
 
 
 _last_long: Locator | None = None  # the Locator of the last long string line_column() saw
@@ -445,18 +529,13 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
         if locator is None or locator.source is not source:
             locator = _last_long = Locator(source)
         return locator.position(offset)
-    offset = max(0, min(offset, len(source)))
-    head = source[:offset]
-    newlines = head.count("\n")
-    last = head.rfind("\n")
-    if "\r" in head:
-        newlines += head.count("\r") - head.count("\r\n")
-        last = max(last, head.rfind("\r"))
-    return newlines + 1, offset - last
+    return _counted(source, max(0, min(offset, len(source))))
 
 
 @lru_cache(maxsize=256)
 def _suggest(name: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), list(ALLOWED), n=1, cutoff=0.5)
     if close:
         return f"did you mean <{close[0]}>? The markup allows {_ALLOWED_TEXT}"
@@ -478,22 +557,28 @@ def _written(node: etree._Element, name: str) -> str:
 
 
 def _attribute_problems(
-    node: etree._Element, tag: str, allowed: tuple[str, ...], mine: int, locator: Locator
+    node: etree._Element, tag: str, allowed: tuple[str, ...], mine: int, scan_: Scan, room: int
 ) -> list[Problem]:
+    """The unknown attributes of ``node``: at most ``room`` of them."""
+    found: list[Problem] = []
+    if room <= 0:
+        return found
     what = (
         f"<{tag}> allows the attributes {' and '.join(allowed)}"
         if allowed
         else f"<{tag}> takes no attributes"
     )
-    found = []
+    locator = scan_.locator
+    places = locator.attributes(mine)  # looked up once: a start tag can hold 80,000
+    start = locator.element(mine)
     for name in node.keys():  # noqa: SIM118 (iterating an element yields children)
+        if len(found) >= room:
+            break
         if name not in allowed:
             written = _written(node, str(name))
             found.append(
-                Problem(
-                    f"unknown attribute {written!r} on <{tag}>",
-                    locator.attribute(mine, written, value=False),
-                    what,
+                _problem(
+                    (f"unknown attribute {written!r} on <{tag}>", places.get(written, start), what)
                 )
             )
     return found
@@ -521,11 +606,17 @@ _LANGUAGE = ["language"]
 _URL_ALLOWED = ALLOWED["url"]
 
 
-def scan(source: str) -> Scan:
-    """Parse ``source`` and collect its segments and structural problems (never raises)."""
+def scan(source: str, limit: int = 0) -> Scan:
+    """Parse ``source`` and collect its segments and structural problems (never raises).
+
+    With a ``limit``, problems past the first ``limit + 1`` are counted in ``Scan.more``
+    instead of being described (the one past the limit says where the rest begin).
+    """
     segments: list[RawSegment] = []
     problems: list[Problem] = []
     scan_ = Scan(source, segments, problems)
+    keep = limit + 1 if limit > 0 else sys.maxsize  # problems described before counting
+    more = 0
     try:
         root = etree.fromstring(_OPEN + source + _CLOSE, _PARSER)
     except etree.XMLSyntaxError as error:
@@ -551,7 +642,9 @@ def scan(source: str) -> Scan:
         if isinstance(tag, str):
             index += 1
             mine = index
-            if declares and node.nsmap:
+            if declares and node.nsmap and len(problems) >= keep:
+                more += 1
+            elif declares and node.nsmap:
                 problems.append(
                     Problem(
                         f"namespace declarations are not allowed in a msg "
@@ -561,7 +654,11 @@ def scan(source: str) -> Scan:
                     )
                 )
             if len(node):
-                text = _nested(node, tag, mine, special, scan_.locator, problems)
+                if len(problems) >= keep:
+                    more += 1
+                    text = "".join(str(t) for t in node.itertext())
+                else:
+                    text = _nested(node, tag, mine, special, scan_.locator, problems)
                 for inner in node.iterdescendants():
                     if isinstance(inner.tag, str):
                         index += 1
@@ -592,32 +689,53 @@ def scan(source: str) -> Scan:
                     else:
                         language = node.get("language")
                         gender = node.get("gender")
-                    if len(names) > (language is not None) + (gender is not None):
-                        problems.extend(
-                            _attribute_problems(node, tag, _SPEECH_ALLOWED, mine, scan_.locator)
+                    unknown = len(names) - (language is not None) - (gender is not None)
+                    if unknown:
+                        found = _attribute_problems(
+                            node, tag, _SPEECH_ALLOWED, mine, scan_, keep - len(problems)
                         )
+                        problems.extend(found)
+                        more += unknown - len(found)
                 append(_raw(("speech", text, language, gender, mine, -1)))
             elif tag == "url":
-                if node.keys():
-                    problems.extend(
-                        _attribute_problems(node, tag, _URL_ALLOWED, mine, scan_.locator)
+                unknown = len(node.keys())
+                if unknown:
+                    found = _attribute_problems(
+                        node, tag, _URL_ALLOWED, mine, scan_, keep - len(problems)
                     )
+                    problems.extend(found)
+                    more += unknown - len(found)
                 append(_raw(("url", text, None, None, mine, -1)))
+            elif len(problems) >= keep:
+                more += 1
             else:
                 problems.append(_unknown_element(node, tag, scan_.locator.element(mine)))
         else:
             special += 1
-            what = "comments" if isinstance(node, etree._Comment) else "processing instructions"
-            problems.append(
-                Problem(
-                    f"{what} are not allowed in a msg", scan_.locator.special(special), "remove it"
+            if len(problems) >= keep:
+                more += 1
+            else:
+                problems.append(
+                    _problem(
+                        (
+                            _COMMENTS if isinstance(node, etree._Comment) else _INSTRUCTIONS,
+                            scan_.locator.special(special),
+                            "remove it",
+                        )
+                    )
                 )
-            )
             mine = index
         tail = node.tail
         if tail:
             append(_raw(("text", tail, None, None, -1, mine)))
+    scan_.more = more
     return scan_
+
+
+_COMMENTS = "comments are not allowed in a msg"
+_INSTRUCTIONS = "processing instructions are not allowed in a msg"
+# Problem from a complete 3-tuple, as _raw makes a RawSegment.
+_problem: Callable[[tuple[str, int, str | None]], Problem] = partial(tuple.__new__, Problem)
 
 
 def _nested(
@@ -648,6 +766,8 @@ def _nested(
 
 
 def _to_segment(raw: RawSegment) -> Segment:
+    from .model import Audio, Speech, Text  # here: checking markup builds no Message
+
     if raw.kind == "text":
         return Text(raw.text)
     if raw.kind == "speech":
@@ -668,4 +788,6 @@ def parse(markup: str) -> Message:
         first = min(result.problems, key=lambda p: p.offset)
         line, column = result.locator.position(first.offset)
         raise MarkupError(first.message, line=line, column=column, hint=first.hint)
+    from .model import Message
+
     return Message(_to_segment(raw) for raw in result.segments)

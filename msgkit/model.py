@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import overload
 
+from .chars import NOT_XML as _NOT_XML
 from .errors import InvalidSegmentError
 
 __all__ = ["Audio", "Message", "MessageBuilder", "Segment", "Speech", "Text", "render"]
-
-# Characters that XML 1.0 cannot carry at all, not even as a character reference.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _check_chars(kind: str, value: str) -> None:

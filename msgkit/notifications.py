@@ -1,8 +1,14 @@
-"""Typed Monitor notifications, parsed from what the provider posts to your URLs.
+"""Typed notifications, one class per IVR block, parsed from what the provider posts.
 
-Two notifications follow a Monitor request (spec page, "Notifications"): one when the block has
-finished (``MonitorNotification``), and the Monitor File Notification with the recording once
-the call has ended (``MonitorFileNotification``, ``ivr_block=monitor``).
+A notification follows every block (reference, section 3): ``AnswerNotification`` for an
+incoming call, then ``DialNotification``, ``PlayNotification``, ``GatherNotification``
+(``digits``), ``RecordNotification`` (``record_url``), ``MonitorNotification``,
+``HoldNotification``, ``UnholdNotification``, ``TransferNotification`` (``transfer_status``,
+``room``) and ``HangupNotification``, each when its block has finished; and, after a monitored
+call has ended, the Monitor File Notification with the recording (``MonitorFileNotification``).
+The block is the body's ``ivr_block``; without one it is read from the block's own fields, or
+given by the caller (``block=``), and a notification with none of these is a Monitor one (the
+only block whose notification is documented without ``ivr_block``).
 
 The provider signs the body (``X-Hoiio-Signature``), not the URL, so only the body's fields are
 trusted: the query string can be changed by anyone who replays a notification. Its parameters
@@ -16,10 +22,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from .errors import MsgkitError
@@ -30,12 +37,25 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "BLOCK_NOTIFICATIONS",
+    "CALL_STATES",
+    "CALL_STATUSES",
     "GMT8",
+    "AnswerNotification",
+    "BlockNotification",
+    "DialNotification",
+    "GatherNotification",
+    "HangupNotification",
+    "HoldNotification",
     "MonitorFileNotification",
     "MonitorNotification",
     "Notification",
     "NotificationError",
+    "PlayNotification",
+    "RecordNotification",
     "SignatureError",
+    "TransferNotification",
+    "UnholdNotification",
     "parse_notification",
 ]
 
@@ -43,9 +63,13 @@ GMT8 = timezone(timedelta(hours=8), "GMT+8")
 FORM = "application/x-www-form-urlencoded"
 _MAX_FIELDS = 200
 
+# The documented values of the open enumerations; any other value is kept as given.
+CALL_STATES = ("ringing", "ongoing", "ended")
+CALL_STATUSES = ("answered", "unanswered", "busy", "failed")
+
 # Fields with a typed attribute; everything else lands in ``extra``.
 _COMMON = ("ivr_block", "session", "txn_ref", "from", "to", "dest", "call_state", "tag")
-_BLOCK = (*_COMMON, "date", "duration", "currency", "rate", "debit")
+_BILLING = ("date", "duration", "currency", "rate", "debit")
 _FILE = (*_COMMON, "monitor_status", "monitor_url")
 
 
@@ -63,15 +87,18 @@ class SignatureError(NotificationError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notification:
-    """What every Monitor notification carries. Phone numbers are E.164 strings.
+    """What every notification carries. Phone numbers are E.164 strings.
 
+    ``call_state`` is ``ringing``, ``ongoing`` or ``ended`` (another value is kept as given).
     ``extra`` holds the body's fields that have no attribute; ``query`` the parameters of the
     query string the notification was posted to, which no signature covers.
     """
 
+    BLOCK: ClassVar[str] = "monitor"
+
     session: str
     txn_ref: str
-    call_state: str  # ringing, ongoing or ended
+    call_state: str
     from_: str | None = None
     to: str | None = None
     dest: str | None = None
@@ -80,10 +107,21 @@ class Notification:
     extra: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def block(self) -> str:
+        """The block the notification is for (``gather``, ``monitor``, ... or ``answer``)."""
+        return self.ivr_block or self.BLOCK
+
+    @property
+    def ended(self) -> bool:
+        """The call has ended (the last notification of a call)."""
+        return self.call_state == "ended"
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view with the wire's field names; datetimes ISO 8601, decimals strings."""
-        out: dict[str, Any] = {"kind": type(self).__name__}
-        for name in self.__dataclass_fields__:
+        out: dict[str, Any] = {"kind": type(self).__name__, "block": self.block}
+        for item in dataclass_fields(self):  # __dataclass_fields__ has the ClassVar too
+            name = item.name
             if name in ("extra", "query"):
                 continue
             value = getattr(self, name)
@@ -98,17 +136,137 @@ class Notification:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MonitorNotification(Notification):
-    """The Monitor block has finished. Billing fields are present only when the call ended.
+class BlockNotification(Notification):
+    """A block has finished. Billing fields are present only when the call ended.
 
-    ``date`` is timezone-aware in GMT+8, ``duration`` is in minutes.
+    ``date`` is timezone-aware in GMT+8, ``duration`` is in minutes, ``rate`` (per minute) and
+    ``debit`` are ``Decimal``. This class itself stands for a block msgkit does not know.
     """
+
+    BLOCK: ClassVar[str] = ""
 
     date: datetime | None = None
     duration: int | None = None
     currency: str | None = None
     rate: Decimal | None = None
     debit: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerNotification(BlockNotification):
+    """An incoming call to your Hoiio number (``ivr_block=answer``, usually ``ringing``)."""
+
+    BLOCK: ClassVar[str] = "answer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialNotification(BlockNotification):
+    """The Dial block has finished; ``dial_status`` says what the dialled number did."""
+
+    BLOCK: ClassVar[str] = "dial"
+
+    dial_status: str | None = None  # answered, unanswered, busy, failed, or as given
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlayNotification(BlockNotification):
+    """The Play block has finished playing its msg."""
+
+    BLOCK: ClassVar[str] = "play"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatherNotification(BlockNotification):
+    """The Gather block has finished; ``digits`` are the keys pressed (``None``: none)."""
+
+    BLOCK: ClassVar[str] = "gather"
+
+    digits: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordNotification(BlockNotification):
+    """The Record block has finished; ``record_url`` is the MP3 of what the caller said.
+
+    ``expires_at`` (UTC) is the pre-signed URL's ``Expires``, when it has one. ``download``
+    saves it exactly as a Monitor recording is saved.
+    """
+
+    BLOCK: ClassVar[str] = "record"
+
+    record_url: str | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def recording_url(self) -> str | None:
+        return self.record_url
+
+    @property
+    def no_recording(self) -> str:
+        return "the Record notification has no record_url"
+
+    def download(
+        self,
+        path: str | Path,
+        *,
+        overwrite: bool = False,
+        max_bytes: int | None = None,
+        timeout: float = 60.0,
+        deadline: float | None = None,
+        transport: httpx.BaseTransport | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Path:
+        """Stream the MP3 to ``path`` (see ``msgkit.download.download_recording``)."""
+        from .download import download_recording
+
+        return download_recording(
+            self,
+            path,
+            overwrite=overwrite,
+            max_bytes=max_bytes,
+            timeout=timeout,
+            deadline=deadline,
+            transport=transport,
+            cancel=cancel,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorNotification(BlockNotification):
+    """The Monitor block has finished (the call goes on, recorded)."""
+
+    BLOCK: ClassVar[str] = "monitor"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldNotification(BlockNotification):
+    """The call has been put on hold (it stays there until an Unhold block)."""
+
+    BLOCK: ClassVar[str] = "hold"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnholdNotification(BlockNotification):
+    """The call is off hold again."""
+
+    BLOCK: ClassVar[str] = "unhold"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferNotification(BlockNotification):
+    """The Transfer block has finished: ``transfer_status``, and ``room`` for a conference."""
+
+    BLOCK: ClassVar[str] = "transfer"
+
+    transfer_status: str | None = None  # answered, unanswered, busy, failed, or as given
+    room: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HangupNotification(BlockNotification):
+    """The Hangup block has finished: the call is over."""
+
+    BLOCK: ClassVar[str] = "hangup"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +284,14 @@ class MonitorFileNotification(Notification):
     @property
     def failed(self) -> bool:
         return self.monitor_status == "failed"
+
+    @property
+    def recording_url(self) -> str | None:
+        return self.monitor_url
+
+    @property
+    def no_recording(self) -> str:
+        return f"monitor_status is {self.monitor_status!r} and the notification has no monitor_url"
 
     def download(
         self,
@@ -154,6 +320,30 @@ class MonitorFileNotification(Notification):
             transport=transport,
             cancel=cancel,
         )
+
+
+# Every block's notification class, and the fields each adds to the shared ones.
+BLOCK_NOTIFICATIONS: dict[str, type[BlockNotification]] = {
+    cls.BLOCK: cls
+    for cls in (
+        AnswerNotification,
+        DialNotification,
+        PlayNotification,
+        GatherNotification,
+        RecordNotification,
+        MonitorNotification,
+        HoldNotification,
+        UnholdNotification,
+        TransferNotification,
+        HangupNotification,
+    )
+}
+_OWN: dict[str, tuple[str, ...]] = {
+    "dial": ("dial_status",),
+    "gather": ("digits",),
+    "record": ("record_url",),
+    "transfer": ("transfer_status", "room"),
+}
 
 
 def _pairs(text: str, where: str) -> dict[str, str]:
@@ -295,15 +485,13 @@ def _duration(value: str | None) -> int | None:
     return int(value)
 
 
-def _expires(url: str | None) -> datetime | None:
+def _expires(url: str | None, name: str) -> datetime | None:
     if url is None:
         return None
     try:
         values = parse_qs(urlsplit(url).query).get("Expires")
     except ValueError:  # "http://[::1": a bracket that never closes
-        raise NotificationError(
-            f"field 'monitor_url': {url[:80]!r} is not a URL", field="monitor_url"
-        ) from None
+        raise NotificationError(f"field {name!r}: {url[:80]!r} is not a URL", field=name) from None
     if not values:
         return None
     try:
@@ -312,8 +500,8 @@ def _expires(url: str | None) -> datetime | None:
         return datetime.fromtimestamp(int(values[0]), tz=timezone.utc)
     except (ValueError, OverflowError, OSError):
         raise NotificationError(
-            f"field 'monitor_url': its Expires {values[0][:40]!r} is not a Unix timestamp",
-            field="monitor_url",
+            f"field {name!r}: its Expires {values[0][:40]!r} is not a Unix timestamp",
+            field=name,
         ) from None
 
 
@@ -325,6 +513,25 @@ def _is_file_notification(fields: dict[str, str]) -> bool:
     )
 
 
+def _block_of(fields: dict[str, str], given: str | None) -> str:
+    """The block a notification is for: its ``ivr_block``, the caller's ``block``, its own
+    fields, or Monitor (whose block-finished notification is documented without one)."""
+    named = fields.get("ivr_block")
+    if named is not None and given is not None and named != given:
+        raise NotificationError(
+            f"field 'ivr_block': {named[:80]!r} is not the expected block {given!r}",
+            field="ivr_block",
+        )
+    if named is not None:
+        return named
+    if given is not None:
+        return given
+    for block, own in _OWN.items():
+        if any(name in fields for name in own):
+            return block
+    return "monitor"
+
+
 def parse_notification(
     body: bytes | str,
     content_type: str = FORM,
@@ -333,8 +540,14 @@ def parse_notification(
     signature: str | bytes | None = None,
     access_token: str | None = None,
     query_fields: bool = False,
-) -> MonitorNotification | MonitorFileNotification:
-    """Parse a Monitor notification from its raw body, content type and query string.
+    block: str | None = None,
+) -> Notification:
+    """Parse a notification from its raw body, content type and query string.
+
+    Returns the block's own class (``GatherNotification``, ``MonitorFileNotification``, ...;
+    see :data:`BLOCK_NOTIFICATIONS`), or ``BlockNotification`` for a block msgkit does not
+    know. ``block`` names the block you expect (the one whose notify URL this is): it types a
+    notification that has no ``ivr_block``, and one whose ``ivr_block`` differs is refused.
 
     The fields come from the body; the query string's parameters go to ``.query`` only.
     With ``access_token``, ``signature`` (the ``X-Hoiio-Signature`` header) is checked against
@@ -343,7 +556,9 @@ def parse_notification(
     in the query string: they then fill what the body lacks (the body wins); it cannot be
     combined with ``access_token``, since no signature covers the query string.
 
-    Raises ``NotificationError`` naming the offending field. Empty values count as absent.
+    Raises ``NotificationError`` naming the offending field. Empty values count as absent;
+    fields without an attribute are kept in ``extra``, unknown values of the enumerations
+    (``call_state``, ``dial_status``, ``transfer_status``, ``monitor_status``) as given.
     """
     from .signatures import verify_signature
 
@@ -370,9 +585,18 @@ def parse_notification(
         raw = {**params, **raw}
     fields = {k: _restore_plus(v) if k in ("from", "to", "dest") else v for k, v in raw.items()}
     fields = {k: v for k, v in fields.items() if v != ""}
-    is_file = _is_file_notification(fields)
-    _check(fields, "monitor-file-notification" if is_file else "monitor-notification")
-    known = _FILE if is_file else _BLOCK
+    name = _block_of(fields, block)
+    is_file = name == "monitor" and _is_file_notification(fields)
+    _check(
+        fields,
+        "monitor-file-notification"
+        if is_file
+        else "monitor-notification"
+        if name == "monitor"
+        else "ivr-notification",
+    )
+    own = _OWN.get(name, ())
+    known = _FILE if is_file else (*_COMMON, *_BILLING, *own)
     common: dict[str, Any] = {
         "session": fields["session"],
         "txn_ref": fields["txn_ref"],
@@ -391,15 +615,19 @@ def parse_notification(
             **common,
             monitor_status=fields["monitor_status"],
             monitor_url=url,
-            expires_at=_expires(url),
+            expires_at=_expires(url, "monitor_url"),
         )
     rate = fields.get("rate")
     debit = fields.get("debit")
-    return MonitorNotification(
-        **common,
+    common.update(
         date=_date(fields.get("date")),
         duration=_duration(fields.get("duration")),
         currency=fields.get("currency"),
         rate=Decimal(rate) if rate is not None else None,
         debit=Decimal(debit) if debit is not None else None,
     )
+    common.update({key: fields.get(key) for key in own})
+    if name == "record":
+        common["expires_at"] = _expires(fields.get("record_url"), "record_url")
+    cls = BLOCK_NOTIFICATIONS.get(name, BlockNotification)
+    return cls(**common)

@@ -11,14 +11,15 @@ value none, ``a,b`` only the entry points named ``a`` and ``b``. The built-ins a
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .discovery import ENV_VAR, GROUP
+from .discovery import may_have_plugins as _may_have_plugins
+from .discovery import selected as _selected
+from .discovery import third_party_possible as _third_party_possible
 from .errors import MsgkitError
 
 if TYPE_CHECKING:
@@ -46,11 +47,7 @@ __all__ = [
     "unregister",
 ]
 
-ENV_VAR = "MSGKIT_LOAD_PLUGINS"
-GROUP = "msgkit"
 BUILTIN = "msgkit"
-
-log = logging.getLogger(__name__)
 
 
 class PluginError(MsgkitError):
@@ -114,42 +111,6 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _selected() -> set[str] | None:
-    value = os.environ.get(ENV_VAR)
-    if value is None:
-        return None
-    return {name.strip() for name in value.split(",") if name.strip()}
-
-
-def _may_have_plugins() -> bool:
-    """Whether any distribution on ``sys.path`` declares a ``[msgkit]`` entry point.
-
-    A quick look at the ``entry_points.txt`` files themselves, so the common case (no
-    third-party plugin) skips importing ``importlib.metadata`` and parsing every
-    distribution's metadata: that is most of what loading plugins costs ``msgkit lint``. Anything
-    it cannot read as a plain directory (a zip, an egg) says yes, and the real scan decides.
-    """
-    marker = f"[{GROUP}]".encode()
-    for entry in sys.path:
-        if entry.endswith((".egg", ".zip", ".whl")) and os.path.exists(entry):
-            return True
-        try:
-            with os.scandir(entry or ".") as found:
-                names = [e.path for e in found if e.name.endswith((".dist-info", ".egg-info"))]
-        except NotADirectoryError:
-            return True
-        except OSError:
-            continue
-        for path in names:
-            try:
-                with open(os.path.join(path, "entry_points.txt"), "rb") as handle:
-                    if marker in handle.read():
-                        return True
-            except OSError:
-                continue
-    return False
-
-
 def _entry_points() -> list[Any]:
     if not _may_have_plugins():
         return []
@@ -180,7 +141,11 @@ class _Loader:
     def fail(self, plugin: str, stage: str, error: str) -> None:
         failure = PluginFailure(plugin, stage, error)
         self.failures.append(failure)
-        log.warning("msgkit: %s (choose plugins with %s=name,...)", failure, ENV_VAR)
+        import logging  # here: lint's start-up never needs it
+
+        logging.getLogger(__name__).warning(
+            "msgkit: %s (choose plugins with %s=name,...)", failure, ENV_VAR
+        )
 
     def add(self, name: str, plugin: object, version: str, builtin: bool) -> None:
         import pluggy
@@ -347,11 +312,6 @@ def plugin_checks() -> tuple[PluginCheck, ...]:
             return ()
         checks = registry().checks
     return checks
-
-
-def _third_party_possible() -> bool:
-    selected = _selected()
-    return (selected is None or bool(selected)) and _may_have_plugins()
 
 
 def run_plugin_checks(message: Message, config: Config) -> list[Diagnostic]:

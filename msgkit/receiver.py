@@ -23,6 +23,7 @@ from .errors import MsgkitError
 from .notifications import (
     MonitorFileNotification,
     Notification,
+    RecordNotification,
     SignatureError,
     parse_notification,
 )
@@ -190,8 +191,8 @@ class NotificationReceiver:
         notification = delivery.notification
         if (
             self.download_dir is None
-            or not isinstance(notification, MonitorFileNotification)
-            or notification.monitor_url is None
+            or not isinstance(notification, (MonitorFileNotification, RecordNotification))
+            or notification.recording_url is None
         ):
             return delivery
         # Downloads are what shutdown() waits for: their .part files must be cleaned up.

@@ -7,19 +7,21 @@ The text formats are written one file at a time (:func:`write_text_file`), then 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .diagnostics import CODES, Severity, docs_url
-from .documents import Finding
+from .documents import Document, Finding
 from .lint import Checked, LintResult
-from .snippet import LineIndex, snippet
+
+if TYPE_CHECKING:
+    from .snippet import LineIndex
 
 __all__ = [
     "FORMATS",
@@ -100,18 +102,27 @@ def _headline(finding: Finding, color: bool) -> str:
 _KEY_VALUE = re.compile(r"""(["']?)([\w\- ]+)\1\s*[:=]\s*["']?([^\s"',}&]+)""")
 
 
+@lru_cache(maxsize=16)
 def _mask_secrets(line: str) -> str:
     """``line`` with every secret msgkit recognises starred out, character for character (so
-    columns still line up): output goes to CI logs, which must never carry a token."""
+    columns still line up): output goes to CI logs, which must never carry a token.
+
+    Kept for the lines last asked for: a long line with many findings is searched once."""
     from .documents.inspect import _SECRET_KEY, _SECRET_VALUE, _SECRET_WORDS
 
     if not _SECRET_WORDS.search(line):
         return line
     spans = [(m.end(1) + 1, m.end()) for m in _SECRET_VALUE.finditer(line)]
     spans += [(m.start(3), m.end(3)) for m in _KEY_VALUE.finditer(line) if _SECRET_KEY.search(m[2])]
-    for start, end in spans:
-        line = line[:start] + "*" * (end - start) + line[end:]
-    return line
+    pieces: list[str] = []  # joined once: a long line can hold tens of thousands of secrets
+    done = 0
+    for start, end in sorted(spans):
+        start = max(start, done)
+        if end > start:
+            pieces += (line[done:start], "*" * (end - start))
+            done = end
+    pieces.append(line[done:])
+    return "".join(pieces)
 
 
 def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tuple[str, str]:
@@ -126,6 +137,8 @@ def _source_lines(finding: Finding, lines: LineIndex | None, color: bool) -> tup
     end_column = finding.end_column if finding.end_line == finding.line else None
     if finding.end_line is not None and finding.end_line > finding.line:
         end_column = len(source) + 1  # to the end of this line
+    from .snippet import snippet
+
     shown = snippet(source, finding.column, end_column)
     number = str(finding.line)
     pad = " " * len(number)
@@ -154,6 +167,8 @@ def write_text_file(checked: Checked, out: TextIO, *, color: bool, concise: bool
                 out.write(f"  {hint} {finding.hint}\n")
             continue
         if lines is None and text is not None:
+            from .snippet import LineIndex  # here: a clean file needs none of it
+
             lines = LineIndex(text)
         block, pad = _source_lines(finding, lines, color)
         out.write(block)
@@ -241,9 +256,21 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
-    json.dump([finding_record(f) for f in result.findings], out, ensure_ascii=False, indent=2)
+def _dump(value: Any, out: TextIO) -> None:
+    """``value`` as JSON that is valid UTF-8 whatever it holds: a lone surrogate (a file name
+    that is not UTF-8 reaches msgkit as those) is written as its ``\\uXXXX`` escape, which
+    reads back as the same string."""
+    import json  # here: the text formats, the usual ones, need none of it
+
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if not text.isascii():
+        text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    out.write(text)
     out.write("\n")
+
+
+def _json(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
+    _dump([finding_record(f) for f in result.findings], out)
 
 
 def _escape_data(value: str) -> str:
@@ -328,8 +355,12 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
     index = {code: i for i, code in enumerate(codes)}
     rules = [_rule(code, severity) for code, severity in codes.items()]
     results = []
+    uris: dict[str, dict[str, str]] = {}  # worked out once per file, not once per finding
     for finding in result.findings:
-        location: dict[str, Any] = {"artifactLocation": _uri(finding.path)}
+        uri = uris.get(finding.path)
+        if uri is None:
+            uri = uris[finding.path] = _uri(finding.path)
+        location: dict[str, Any] = {"artifactLocation": uri}
         if finding.line is not None:
             region = {"startLine": finding.line, "startColumn": finding.column or 1}
             if finding.end_line is not None and finding.end_column is not None:
@@ -365,8 +396,7 @@ def _sarif(result: LintResult, out: TextIO, color: bool, quiet: bool) -> None:
             }
         ],
     }
-    json.dump(log, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    _dump(log, out)
 
 
 Reporter = Callable[[LintResult, TextIO, bool, bool], None]
@@ -381,18 +411,48 @@ FORMATS: dict[str, Reporter] = {
 _TEXT_FORMATS = {"text": False, "concise": True}
 
 
+# Besides the text formats, the one written file by file as results arrive; the others (json,
+# sarif) are written once at the end, from every file's findings but none of the documents.
+_EACH: dict[str, Reporter] = {"github": _github}
+
+
 def report(
-    result: LintResult,
+    result: LintResult | Iterable[Checked],
     fmt: str,
     out: TextIO,
     *,
     color: bool = False,
     quiet: bool = False,
     fixed: bool = False,
-) -> None:
-    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`). ``fixed``: the
-    result is what ``--fix`` left, so the summary offers no fixes."""
-    if fmt in _TEXT_FORMATS:
-        _text(result, out, color, quiet, concise=_TEXT_FORMATS[fmt], fixed=fixed)
-        return
-    FORMATS[fmt](result, out, color, quiet)
+) -> Tally:
+    """Write ``result`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); return its tally.
+    ``fixed``: the result is what ``--fix`` left, so the summary offers no fixes.
+
+    ``result`` may be an iterator of checked files (:func:`msgkit.streaming.lint_stream`): the text
+    formats and ``github`` write each file as it arrives, and its document is dropped after;
+    ``json`` and ``sarif`` keep the findings (not the documents) for the one document they write
+    at the end. Memory does not grow with the number of files.
+    """
+    concise = _TEXT_FORMATS.get(fmt)
+    each = _EACH.get(fmt)
+    tally = Tally()
+    kept: list[Checked] = []
+    for checked in result.checked if isinstance(result, LintResult) else result:
+        tally.add(checked)
+        if concise is not None:
+            write_text_file(checked, out, color=color, concise=concise)
+        elif each is not None:
+            each(LintResult((checked,)), out, color, quiet)
+        elif checked.findings:
+            kept.append(_findings_only(checked))
+    if concise is not None:
+        if not quiet:
+            write_text_summary(tally, out, color=color, fixed=fixed)
+    elif each is None:
+        FORMATS[fmt](LintResult(tuple(kept)), out, color, quiet)
+    return tally
+
+
+def _findings_only(checked: Checked) -> Checked:
+    document = checked.document
+    return Checked(Document(document.path, document.kind), checked.findings)

@@ -6,13 +6,14 @@ and hands out plain Python values for the hot paths.
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
     from jsonschema.protocols import Validator
 
 __all__ = [
@@ -31,9 +32,26 @@ __all__ = [
 _SUFFIX = ".schema.json"
 
 
+@cache
+def _directory() -> Traversable:
+    """Where the schemas are: beside this module, or (installed in a zip) as a resource.
+
+    ``importlib.resources`` costs ``msgkit lint`` more start-up time than reading the schemas,
+    so it is imported only where the files are not plain files.
+    """
+    beside = os.path.join(os.path.dirname(__file__), "schemas")
+    if os.path.isdir(beside):
+        from pathlib import Path
+
+        return Path(beside)
+    from importlib.resources import files
+
+    return files("msgkit").joinpath("schemas")
+
+
 def schema_names() -> list[str]:
     """Names of the bundled schemas (``message``, ``monitor-request``, ...)."""
-    root = files("msgkit").joinpath("schemas")
+    root = _directory()
     return sorted(p.name[: -len(_SUFFIX)] for p in root.iterdir() if p.name.endswith(_SUFFIX))
 
 
@@ -43,13 +61,20 @@ def _load(name: str) -> dict[str, Any]:
         name = name[: -len(_SUFFIX)]
     if name not in schema_names():
         raise KeyError(f"no bundled schema named {name!r}; known: {', '.join(schema_names())}")
-    text = files("msgkit").joinpath("schemas").joinpath(name + _SUFFIX).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    import json  # here: msgkit lint of a .msg file reads no schema (see _generated)
+
+    data: dict[str, Any] = json.loads(_text(name))
     return data
+
+
+def _text(name: str) -> str:
+    return _directory().joinpath(name + _SUFFIX).read_text(encoding="utf-8")
 
 
 def schema(name: str) -> dict[str, Any]:
     """A bundled schema by name, as a fresh ``dict`` the caller may change."""
+    import json
+
     return json.loads(json.dumps(_load(name)))  # type: ignore[no-any-return]
 
 
@@ -70,6 +95,8 @@ def validator(name: str) -> Validator:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """The numeric limits of a request and of an audio file, as the schemas give them."""
+
     msg_length: int
     msg_length_documented: int
     tag_length: int
@@ -84,10 +111,14 @@ class Limits:
 @cache
 def limits() -> Limits:
     """Every numeric limit, read from the schemas."""
+    return Limits(**(_generated("limits") or _limits()))
+
+
+def _limits() -> dict[str, Any]:
     request = _load("monitor-request")["properties"]
     notify = _load("monitor-request")["$defs"]["notifyUrl"]
     audio = _load("audio-file")["properties"]
-    return Limits(
+    return dict(
         msg_length=request["msg"]["maxLength"],
         msg_length_documented=request["msg"]["x-documented-maxLength"],
         tag_length=request["tag"]["maxLength"],
@@ -114,9 +145,14 @@ class Catalogue:
 
 @cache
 def catalogue() -> Catalogue:
+    """The text-to-speech catalogue, read from the schemas."""
+    return Catalogue(**(_generated("catalogue") or _catalogue()))
+
+
+def _catalogue() -> dict[str, Any]:
     defs = _load("tts")["$defs"]
     entries = defs["language"]["oneOf"]
-    return Catalogue(
+    return dict(
         languages={e["const"]: tuple(e["x-scripts"]) for e in entries},
         language_names={e["const"]: e["title"] for e in entries},
         default_language=defs["language"]["default"],
@@ -164,3 +200,49 @@ def voices() -> Voices:
         default_language=defs["language"]["default"],
         default_gender=defs["gender"]["default"],
     )
+
+
+# --- limits() and catalogue(), worked out ahead of time -----------------------------------------
+# Parsing JSON means importing json, which costs a one-file lint more than all of its checking;
+# msgkit/_schema_values.py keeps limits() and catalogue() as Python literals, with the text of
+# the schemas they come from. Where a schema has changed since, the values are worked out from
+# it as above (and tests/test_startup.py fails until the module is made again).
+
+_SOURCES = ("audio-file", "monitor-request", "tts")
+
+
+@cache
+def _generated_values() -> dict[str, dict[str, Any]] | None:
+    from . import _schema_values as made
+
+    if {name: _text(name) for name in _SOURCES} != made.SOURCES:
+        return None
+    return made.VALUES
+
+
+def _generated(name: str) -> dict[str, Any] | None:
+    values = _generated_values()
+    return None if values is None else values[name]
+
+
+def generated_module() -> str:
+    """The text of msgkit/_schema_values.py for the schemas as they are now."""
+    from pprint import pformat
+
+    sources = {name: _text(name) for name in _SOURCES}
+    values = {"limits": _limits(), "catalogue": _catalogue()}
+    return (
+        '"""limits() and catalogue() of msgkit.schemas, worked out from the schemas below.\n\n'
+        "Made by ``python -m msgkit.schemas``: do not edit.\n"
+        '"""\n\n'
+        "from typing import Any\n\n"
+        f"SOURCES: dict[str, str] = {pformat(sources, width=96)}\n\n"
+        f"VALUES: dict[str, dict[str, Any]] = {pformat(values, width=96)}\n"
+    )
+
+
+if __name__ == "__main__":
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_schema_values.py")
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(generated_module())
+    print(f"wrote {target}; now run: ruff format {target}")

@@ -37,6 +37,10 @@ KEYS: dict[str, tuple[str, str]] = {
     "report-unused-ignores": ("bool", "report suppression comments that suppress nothing"),
     "allow-empty": ("bool", "a path that holds no message file is not an error"),
     "strict": ("bool", "warnings fail the run too"),
+    "max-findings-per-code": (
+        "int",
+        "findings of one code shown per file before one summary (default 50; 0: all)",
+    ),
     "max-msg-length": ("int", "the msg length limit (default: the schema's 500)"),
     "max-prompt-seconds": (
         "number",
@@ -78,13 +82,14 @@ class Settings:
         max_msg_length: int | None = None,
         languages: tuple[str, ...] = (),
         languages_only: bool | None = None,
+        max_findings_per_code: int | None = None,
         max_prompt_seconds: float | None = None,
     ) -> Config:
         """The validation :class:`Config` these settings describe; given arguments win.
 
         Languages add up (the project's list and the arguments'); the rest are replaced.
         """
-        from .config import Config
+        from .config import DEFAULT_MAX_FINDINGS_PER_CODE, Config
 
         return Config(
             max_msg_length=(
@@ -97,6 +102,11 @@ class Settings:
             select=tuple(select or self.get("select", ())),
             ignore=tuple(ignore or self.get("ignore", ())),
             strict=bool(strict if strict is not None else self.get("strict")),
+            max_findings_per_code=(
+                max_findings_per_code
+                if max_findings_per_code is not None
+                else self.get("max-findings-per-code", DEFAULT_MAX_FINDINGS_PER_CODE)
+            ),
             max_prompt_seconds=(
                 max_prompt_seconds
                 if max_prompt_seconds is not None

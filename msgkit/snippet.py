@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import accumulate
 
 __all__ = ["MAX_WIDTH", "LineIndex", "Snippet", "snippet"]
 
@@ -26,22 +27,40 @@ class LineIndex:
     """The lines of a file's text, split as positions are counted: ``\\r\\n``, ``\\r`` and
     ``\\n`` all end a line. Built once per file, on first use."""
 
-    __slots__ = ("_starts", "text")
+    __slots__ = ("_last", "_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts: list[int] | None = None
+        self._last: tuple[int, str] | None = None  # a long line with many problems: one copy
 
     def line(self, number: int) -> str | None:
         """Line ``number`` (1-based) without its line break; ``None`` past the end."""
         if self._starts is None:
-            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+            self._starts = _line_starts(self.text)
         starts = self._starts
         if not 1 <= number <= len(starts):
             return None
+        if self._last is not None and self._last[0] == number:
+            return self._last[1]
         start = starts[number - 1]
-        found = _LINE_BREAK.search(self.text, start)
-        return self.text[start : found.start() if found is not None else len(self.text)]
+        # Up to the next line's start (not a search for the break: the last line can be long).
+        line = self.text[start : starts[number] if number < len(starts) else len(self.text)]
+        if line.endswith("\r\n"):
+            line = line[:-2]
+        elif line.endswith(("\n", "\r")):
+            line = line[:-1]
+        self._last = (number, line)
+        return line
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts: split and summed in C (a megabyte of short lines is a million)."""
+    if "\r" in text:  # the same length, with every line break one '\n' at its end
+        text = text.replace("\r\n", " \n").replace("\r", "\n")
+    parts = text.split("\n")
+    parts.pop()
+    return list(accumulate(map((1).__add__, map(len, parts)), initial=0))
 
 
 def _cell(char: str, at: int) -> tuple[str, int]:
@@ -80,10 +99,13 @@ def snippet(
     cut_left = cut_right = False
     # Only the neighbourhood of the problem is measured: a megabyte-long line costs no more.
     reach = 2 * max_width
-    if start > reach:
-        line, start, end, cut_left = line[start - reach :], reach, end - (start - reach), True
-    if len(line) > end + reach:
-        line, cut_right = line[: end + reach], True
+    stop = end + reach
+    if start > reach or len(line) > stop:  # one slice: each would copy the rest of the line
+        begin = max(start - reach, 0)
+        cut_left, cut_right = begin > 0, len(line) > stop
+        line, start, end = line[begin:stop], start - begin, end - begin
+    if line.isascii() and line.isprintable():  # one cell each: no need to measure them
+        return _plain(line, start, end, max_width, cut_left, cut_right)
     cells: list[tuple[str, int]] = []
     at = 0
     starts: list[int] = []
@@ -115,3 +137,24 @@ def snippet(
     shift = (1 if cut_left else 0) - first
     caret_end = min(caret_end, last)
     return Snippet("".join(parts), max(caret + shift, 0), max(caret_end - caret, 1))
+
+
+def _plain(
+    line: str, start: int, end: int, max_width: int, cut_left: bool, cut_right: bool
+) -> Snippet:
+    """:func:`snippet` of a line of printable ASCII, where a character is a cell."""
+    total = len(line)
+    caret = min(start, total)
+    caret_end = end if start < end <= total else caret + 1
+    caret_end = max(caret_end, caret + 1)
+    first, last = 0, total
+    if total > max_width or cut_left or cut_right:
+        first = max(0, caret - max_width // 3) if total > max_width else 0
+        last = min(total, first + max_width)
+        first = max(0, min(first, last - max_width))
+    cut_left = cut_left or first > 0
+    cut_right = cut_right or last < total
+    shown = (_ELLIPSIS if cut_left else "") + line[first:last] + (_ELLIPSIS if cut_right else "")
+    shift = (1 if cut_left else 0) - first
+    caret_end = min(caret_end, last)
+    return Snippet(shown, max(caret + shift, 0), max(caret_end - caret, 1))

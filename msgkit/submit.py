@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .diagnostics import Diagnostic, Report, Severity
 from .errors import MsgkitError, ValidationError
-from .model import Message
 
 if TYPE_CHECKING:
+    from .model import Message
     from .transports.base import MonitorResult, Transport
     from .transports.requests import AnyRequest
 
@@ -35,10 +35,12 @@ class MissingCredentialsError(MsgkitError, ValueError):
 
 
 def _markup(message: Message | str) -> str:
-    if isinstance(message, Message):
-        return message.render()
     if isinstance(message, str):
         return message
+    from .model import Message  # here: importing msgkit (for msgkit lint) needs no model
+
+    if isinstance(message, Message):
+        return message.render()
     raise TypeError(f"expected a Message or a str, not {type(message).__name__}")
 
 

@@ -290,19 +290,39 @@ def split(
     """(kept, suppressed): the findings no directive covers, and those one does."""
     kept: list[Finding] = []
     suppressed: list[Finding] = []
+    covering = _by_line(found)  # a file can hold thousands of both: no pairwise search
     for finding in findings:
-        if finding.line is not None and any(d.suppresses(finding) for d in found):
+        nearby = covering.get(finding.line) if finding.line is not None else None
+        if nearby and any(d.suppresses(finding) for d in nearby):
             suppressed.append(finding)
         else:
             kept.append(finding)
     return kept, suppressed
 
 
+def _by_line(found: Sequence[Directive]) -> dict[int, list[Directive]]:
+    """The directives that cover each line."""
+    covering: dict[int, list[Directive]] = {}
+    for directive in found:
+        for line in _lines(directive):
+            covering.setdefault(line, []).append(directive)
+    return covering
+
+
+def _lines(directive: Directive) -> Iterator[int]:
+    for first, last in directive.covers:
+        yield from range(first, last + 1)
+
+
 def unused(path: str, found: Sequence[Directive], suppressed: Sequence[Finding]) -> list[Finding]:
     """A ``warning_unused_ignore`` for each directive, or part of one, that suppressed nothing."""
     out: list[Finding] = []
+    on_line: dict[int, list[Finding]] = {}
+    for finding in suppressed:
+        if finding.line is not None:
+            on_line.setdefault(finding.line, []).append(finding)
     for directive in found:
-        here = [f for f in suppressed if directive.covers_line(f.line)]
+        here = [f for line in dict.fromkeys(_lines(directive)) for f in on_line.get(line, ())]
         if directive.problem is not None:
             message = f"{directive.problem}; it suppresses nothing"
             hint = "write # msgkit: ignore[CODE, ...] or # msgkit: ignore"

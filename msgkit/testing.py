@@ -358,8 +358,8 @@ def _check_notifications(transport: Transport, problems: list[str]) -> None:
     except Exception as error:
         problems.append(f"an empty body raised {type(error).__name__}, not NotificationError")
     try:
-        transport.parse_notification(notification_body("block", call_state="exploded"), form)
-        problems.append("a bad call_state did not raise NotificationError")
+        transport.parse_notification(notification_body("block", date="yesterday"), form)
+        problems.append("a bad date did not raise NotificationError")
     except NotificationError:
         pass
     except Exception as error:

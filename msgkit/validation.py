@@ -8,15 +8,19 @@ everything that validates (``lint``, ``submit``, the faces) comes through here.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING
 
-from .blocks import Block
-from .blocks import block as _block_named
 from .checks.offline import _Collector, check_msg, check_params
-from .checks.options import OnlineOptions
 from .config import Config
 from .diagnostics import Diagnostic, Report
-from .model import Message
+
+if TYPE_CHECKING:  # linting a file needs none of them (see tests/test_startup.py)
+    from .blocks import Block
+    from .checks.options import OnlineOptions
+    from .model import Message
 
 __all__ = ["document_request", "validate", "validate_request"]
 
@@ -50,24 +54,27 @@ def validate(
     config: Config | None = None,
     online: bool = False,
     online_options: OnlineOptions | None = None,
+    max_per_code: int = 0,
 ) -> Report:
     """Check a msg and its parameters as the provider would, before anything is sent.
 
     With ``online=True`` the ``<url>`` recordings and notify URLs are also checked over the
-    network (see :mod:`msgkit.checks.online`), as ``online_options`` says.
+    network (see :mod:`msgkit.checks.online`), as ``online_options`` says. With
+    ``max_per_code`` the offline checks report at most that many diagnostics of one code, then
+    one ``warning_findings_truncated`` that says how many more there were (0: every one).
     Returns a :class:`Report`; never raises on a ``str`` (or a ``Message``).
     """
     if config is None:
         config = _DEFAULT
-    if isinstance(message_or_markup, Message):
-        markup = message_or_markup.render()
-    elif isinstance(message_or_markup, str):
+    if isinstance(message_or_markup, str):
         markup = message_or_markup
+    elif isinstance(message_or_markup, _message_class()):
+        markup = message_or_markup.render()
     else:
         raise TypeError(
             f"validate() takes a Message or a str, not {type(message_or_markup).__name__}"
         )
-    c = _Collector(config, None)
+    c = _Collector(config, None, max_per_code)
     check_msg(markup, config, c)
     if config.max_prompt_seconds is not None:
         _prompt_length(markup, config, c.items)
@@ -79,6 +86,8 @@ def validate(
             config=config,
             c=c,
         )
+    if c.first_hidden:
+        c.items.extend(c.summaries())
     if online:
         _online(c.items, markup, notify_url, monitor_notify_url, config, online_options)
     plugin_checks = _plugin_checks or _import_plugin_checks()  # no pluggy until plugins load
@@ -115,6 +124,7 @@ def _request_report(
     online_options: OnlineOptions | None = None,
     supplied: frozenset[str] = frozenset(),
 ) -> Report:
+    from .blocks import block as _block_named
     from .checks.request import check_request
 
     row = _block_named(block_name)
@@ -172,12 +182,38 @@ _plugin_checks: Callable[[], tuple[object, ...]] | None = None
 
 def _import_plugin_checks() -> Callable[[], tuple[object, ...]]:
     """``msgkit.plugins.plugin_checks``, imported on first use and kept: an import statement in
-    validate() itself cost more than half a microsecond on every call."""
+    validate() itself cost more than half a microsecond on every call.
+
+    While no plugin can be there (:mod:`msgkit.plugins`, where a process registers its own, was
+    never imported, and no installed distribution declares one), the plugin machinery is not
+    imported at all; the stand-in is not kept, so a plugin registered later still runs.
+    """
     global _plugin_checks
+    if "msgkit.plugins" not in sys.modules and not _installed_plugins():
+        return _no_plugins
     from .plugins import plugin_checks
 
     _plugin_checks = plugin_checks
     return plugin_checks
+
+
+def _no_plugins() -> tuple[object, ...]:
+    return ()
+
+
+@cache
+def _installed_plugins() -> bool:
+    """Whether a third-party plugin may load (looked for once per process)."""
+    from .discovery import third_party_possible
+
+    return third_party_possible()
+
+
+@cache
+def _message_class() -> type[Message]:
+    from .model import Message  # here: linting a file never builds a Message
+
+    return Message
 
 
 def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagnostic]) -> None:
@@ -186,7 +222,7 @@ def _run_plugin_checks(source: Message | str, config: Config, items: list[Diagno
     from .markup import parse
     from .plugins import run_plugin_checks
 
-    if isinstance(source, Message):
+    if not isinstance(source, str):
         message = source
     else:
         try:

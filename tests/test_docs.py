@@ -58,9 +58,10 @@ FSTRING_CODES: dict[str, tuple[str, ...]] = {
 }
 
 # Where code strings are the provider's answers, not diagnostics msgkit emits: transports parse
-# them, the sandbox (a stand-in for the provider) answers with them, and msgkit.testing feeds
-# them to transports under test.
-NOT_EMITTED = ("transports/", "sandbox/", "testing.py")
+# them, the sandbox (a stand-in for the provider) answers with them, msgkit.Call raises the
+# ApiError the provider would answer (calls.py), and msgkit.testing feeds them to transports
+# under test.
+NOT_EMITTED = ("transports/", "sandbox/", "calls.py", "testing.py")
 
 CODE_LITERAL = re.compile(r"(?:error|warning)_[a-z0-9_]+")
 HEADER = re.compile(

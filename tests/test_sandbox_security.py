@@ -381,9 +381,10 @@ def test_ongoing_calls_are_bounded() -> None:
 
 def test_deliveries_and_recordings_are_bounded() -> None:
     from msgkit.sandbox.app import SandboxApp
+    from msgkit.sandbox.notifier import _DELIVERIES_PER_CALL
 
     app = SandboxApp(SandboxSettings(app_id=APP, access_token=TOKEN, max_calls=2))
-    assert app._notifier().deliveries.maxlen == 6
+    assert app._notifier().deliveries.maxlen == 2 * _DELIVERIES_PER_CALL
     for moment in range(5):
         app.recordings.add(float(moment))
     assert len(app.recordings._items) == 2

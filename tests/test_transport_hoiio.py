@@ -61,6 +61,7 @@ EXPECTED: dict[str, type[ApiError]] = {
     "error_session_access_denied": SessionError,
     "error_session_ended": SessionError,
     "error_session_not_ready": SessionNotReadyError,
+    "error_session_not_on_hold": SessionError,
     "error_monitor_in_progress": MonitorInProgressError,
     "error_rate_limit_exceeded": RateLimitError,
     "error_internal_server_error": InternalServerError,

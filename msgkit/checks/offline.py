@@ -6,7 +6,6 @@ goes; positions are computed only for the diagnostics that need them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,15 +89,50 @@ def _rules_of(config: Config) -> _Rules:
 
 
 class _Collector:
-    """Builds diagnostics with positions, honouring select/ignore."""
+    """Builds diagnostics with positions, honouring select/ignore.
 
-    __slots__ = ("config", "items", "locator", "scan")
+    With a ``limit``, diagnostics of a code past the first ``limit`` are counted, not built:
+    :meth:`summaries` then says how many more there were, where the first of them is.
+    """
 
-    def __init__(self, config: Config, locator: Locator | None) -> None:
+    __slots__ = ("config", "counts", "first_hidden", "items", "limit", "locator", "scan")
+
+    def __init__(self, config: Config, locator: Locator | None, limit: int = 0) -> None:
         self.config = config
         self.locator = locator
         self.scan: Scan | None = None  # a locator comes from here when one is first needed
         self.items: list[Diagnostic] = []
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+        # code -> where the first diagnostic not built is: (offset, field, line, column)
+        self.first_hidden: dict[str, tuple[int | None, str, int | None, int | None]] = {}
+
+    def counted(self, code: str) -> bool:
+        """Count one more diagnostic of ``code`` if the limit is already passed (the checks then
+        skip working out its place and words); ``False`` if it is to be built and added."""
+        if self.limit and code in self.first_hidden:
+            self.counts[code] += 1
+            return True
+        return False
+
+    def count(self, code: str, more: int) -> None:
+        """``more`` diagnostics of ``code`` past the limit, found without being built."""
+        if more and self.config.wants(code):
+            self.counts[code] = self.counts.get(code, 0) + more
+
+    def summaries(self) -> list[Diagnostic]:
+        """One ``warning_findings_truncated`` per code that had more than ``limit``."""
+        if not self.first_hidden:
+            return []
+        from ..capping import TRUNCATED, truncated
+
+        found = []
+        for code, (offset, field, line, column) in self.first_hidden.items():
+            summary = truncated(self.config, code, self.counts[code] - self.limit, self.limit)
+            if summary is not None:
+                message, hint = summary
+                found.append(Diagnostic(TRUNCATED, _W, message, line, column, hint, field, offset))
+        return found
 
     def current(self) -> Locator | None:
         """The locator for positions, made from the scan on first use (clean markup needs none)."""
@@ -126,11 +160,18 @@ class _Collector:
     ) -> None:
         if not self.config.wants(code, severity):
             return
+        if self.limit:
+            seen = self.counts[code] = self.counts.get(code, 0) + 1
+            if seen > self.limit and code in self.first_hidden:
+                return
         line = column = None
         if offset is not None:
             locator = self.current()
             if locator is not None:
                 line, column = locator.position(offset)
+        if self.limit and self.counts[code] > self.limit:
+            self.first_hidden[code] = (offset, field, line, column)
+            return
         if length is None and fix is not None and fix.start == offset:
             length = fix.end - fix.start
         self.items.append(
@@ -186,6 +227,8 @@ def _language_guess(language: str, rules: _Rules) -> tuple[str | None, bool]:
     found = rules.names.get(language.lower())
     if found is not None:
         return found, False
+    import difflib  # here: a known code (the usual case) never gets this far
+
     close = difflib.get_close_matches(normal, list(rules.by_lower), n=1)
     return (rules.by_lower[close[0]], False) if close else (None, False)
 
@@ -198,6 +241,11 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
     known = rules.languages.get(language)
     if known is not None:
         return known or None
+    malformed = rules.only_listed or not rules.tag_pattern.match(language)
+    if c.counted("error_msg_invalid_language" if malformed else "warning_msg_language_unverified"):
+        # Past the cap: what the full check would return, without its place and its guess.
+        canonical = None if malformed else rules.by_lower.get(language.lower())
+        return (rules.languages.get(canonical) or None) if canonical is not None else None
     locator = c.current()
     offset = locator.attribute(raw.element, "language") if locator else None
     guess, sure = _language_guess(language, rules)
@@ -264,7 +312,7 @@ def _check_language(c: _Collector, rules: _Rules, raw: RawSegment) -> tuple[str,
 
 def _check_gender(c: _Collector, rules: _Rules, raw: RawSegment) -> None:
     gender = raw.gender
-    if gender is None or gender in rules.genders:
+    if gender is None or gender in rules.genders or c.counted("error_msg_invalid_gender"):
         return
     locator = c.current()
     offset = locator.attribute(raw.element, "gender") if locator else None
@@ -424,7 +472,7 @@ def _check_segments(c: _Collector, rules: _Rules, segments: list[RawSegment]) ->
             _check_ssml(c, raw)
         if scripts and not raw.text.isascii():
             foreign = foreign_scripts(raw.text, scripts)
-            if foreign:
+            if foreign and not c.counted("error_msg_cannot_convert_text"):
                 what = "plain text" if kind == "text" else "<speech>"
                 at, span = _foreign_place(c, raw, scripts)
                 c.add(
@@ -528,7 +576,7 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
     rules = _rules_of(config)
     if c is None:
         c = _Collector(config, None)
-    result = scan(markup)
+    result = scan(markup, c.limit)
     c.locator = None
     c.scan = result  # its locator (made only if a diagnostic needs a position) is shared
     length = len(markup)
@@ -601,6 +649,7 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
             hint=hint,
             fix=fix,
         )
+    c.count("error_msg_invalid_xml", result.more)
     if not result.problems:
         _check_segments(c, rules, result.segments)
     return c.items

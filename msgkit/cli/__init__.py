@@ -6,6 +6,8 @@ never pays for the HTTP client, the plugin machinery or the sandbox server.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import importlib.util
 from typing import Any
@@ -15,6 +17,13 @@ import click
 from .._version import __version__
 
 __all__ = ["main"]
+
+# On the way out, the interpreter's last garbage collection walks every object still alive
+# (lxml's, click's, msgkit's): a fifth of a one-file lint. Frozen objects are left to the
+# operating system instead. The collection frees no memory worth having at exit and runs no
+# finalizer msgkit relies on: files are closed by ``with``, standard streams and atexit
+# handlers are flushed and run as usual.
+atexit.register(gc.freeze)
 
 # command name -> "module:attribute" under msgkit.cli
 COMMANDS: dict[str, str] = {

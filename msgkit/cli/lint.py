@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
@@ -37,6 +36,8 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
         if prefix.startswith(SEVERITY_SELECTOR):
             continue
         if not any(code.startswith(prefix) for code in CODES):
+            import difflib
+
             close = difflib.get_close_matches(prefix, list(CODES), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             click.echo(f"msgkit: warning: {kind} {prefix!r} matches no known code{hint}", err=True)
@@ -94,6 +95,13 @@ def _warn_unknown_codes(kind: str, prefixes: tuple[str, ...]) -> None:
     default=None,
     help="The --language codes are the whole catalogue.",
 )
+@click.option(
+    "--max-findings-per-code",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Show at most N findings of one code per file, then how many more (default: 50; 0: all).",
+)
 @stdin_kind_option()
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes in place (- : print the fixed input)."
@@ -149,6 +157,7 @@ def lint(
     max_prompt_seconds: float | None,
     languages: tuple[str, ...],
     languages_only: bool | None,
+    max_findings_per_code: int | None,
     stdin_kind: Kind | None,
     fix: bool,
     show_diff: bool,
@@ -174,10 +183,11 @@ def lint(
     warnings under --strict), 2 usage error, a path that does not exist, or a path that holds
     no message file (unless --allow-empty).
     """
+    _tolerate_any_text(sys.stdout)
     from ..lint import LintOptions, NoMessageFilesError, PathNotFoundError
     from ..lint import lint as run
     from ..settings import SettingsError, load_settings
-    from ..suppressions import PerFileIgnores
+    from ..streaming import lint_stream
 
     try:
         settings = load_settings(path=config_file)
@@ -205,6 +215,7 @@ def lint(
         max_msg_length=max_msg_length,
         languages=languages,
         languages_only=languages_only,
+        max_findings_per_code=max_findings_per_code,
         max_prompt_seconds=max_prompt_seconds,
     )
     allow_empty = bool(_pick(allow_empty, settings, "allow-empty", False))
@@ -215,7 +226,7 @@ def lint(
         force_exclude=bool(_pick(force_exclude, settings, "force-exclude", False)),
         respect_gitignore=bool(_pick(respect_gitignore, settings, "respect-gitignore", True)),
         per_file_ignores=(
-            PerFileIgnores(settings.get("per-file-ignores"), settings.root or Path.cwd())
+            _per_file_ignores(settings.get("per-file-ignores"), settings.root or Path.cwd())
             if settings.get("per-file-ignores")
             else None
         ),
@@ -249,16 +260,26 @@ def lint(
 
     import warnings
 
+    # Fixes and online checks need every parsed document; otherwise files are streamed to the
+    # reporter one by one (checked on every core when there are many).
+    whole = bool(fix or show_diff or passes)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run(
-                list(paths),
-                options,
-                stdin=stdin,
-                stdin_kind=stdin_kind,
-                passes=passes,
-            )
+            if whole:
+                result = run(
+                    list(paths),
+                    options,
+                    stdin=stdin,
+                    stdin_kind=stdin_kind,
+                    passes=passes,
+                )
+                empty = result.empty
+            else:
+                stream = lint_stream(
+                    list(paths), options, stdin=stdin, stdin_kind=stdin_kind, jobs=_jobs()
+                )
+                empty = stream.empty
     except PathNotFoundError as error:
         raise click.BadParameter(str(error), param_hint="PATHS") from None
     except NoMessageFilesError as error:
@@ -267,10 +288,17 @@ def lint(
         raise click.UsageError(
             "nothing to lint: check the paths, exclude and .gitignore; --allow-empty accepts this"
         ) from None
-    for reason in result.empty:  # only when allowed
+    for reason in empty:  # only when allowed
         click.echo(f"msgkit: warning: {reason}", err=True)
     for warning in caught:  # a corrupt cache that was rebuilt, say
         click.echo(f"msgkit: warning: {warning.message}", err=True)
+
+    from ..reporters import report, use_color
+
+    if not whole:
+        color = fmt in ("text", "concise") and use_color(sys.stdout)
+        tally = report(stream.checked, fmt, sys.stdout, color=color, quiet=quiet)
+        ctx.exit(1 if tally.errors or (strict and tally.warnings) else 0)
 
     from ..lint import STDIN
 
@@ -280,16 +308,37 @@ def lint(
     out = sys.stderr if fixing_stdin else sys.stdout
     if fix or show_diff:
         result, changed = _fix(
-            result, options, fmt=fmt, write=not show_diff, quiet=quiet, stdin=read, out=out
+            result,
+            options,
+            fmt=fmt,
+            write=not show_diff,
+            quiet=quiet,
+            stdin=read,
+            out=out,
+            paths=paths,
         )
         if show_diff:
             ctx.exit(1 if changed else 0)
 
-    from ..reporters import report, use_color
-
     color = fmt in ("text", "concise") and use_color(out)
     report(result, fmt, out, color=color, quiet=quiet, fixed=fix)
     ctx.exit(1 if result.failed(strict=strict) else 0)
+
+
+def _per_file_ignores(table: Any, root: Path) -> Any:
+    from ..suppressions import PerFileIgnores  # here: most projects have none
+
+    return PerFileIgnores(table, root)
+
+
+def _jobs() -> int | None:
+    """``MSGKIT_JOBS``: how many processes a large run may use (1: one; unset: every CPU)."""
+    value = os.environ.get("MSGKIT_JOBS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.UsageError(f"MSGKIT_JOBS must be a whole number of processes, not {value!r}")
+    return int(value)
 
 
 def _fix(
@@ -301,18 +350,22 @@ def _fix(
     quiet: bool,
     stdin: list[bytes],
     out: Any,
+    paths: tuple[str, ...] = (),
 ) -> tuple[Any, int]:
     """Fix what can be fixed; with ``write=False`` print the diffs instead of writing.
 
     Files are rewritten in place; standard input is printed back, fixed, on standard output.
+    A file that is a symlink to one outside the directory it was found in (the current
+    directory, for a file named on the command line) is not written, and the output says so.
     """
-    from ..fixes import diff, fix_document
+    from ..fixes import UnsafeWriteError, diff, fix_document
     from ..fixes import write as write_file
     from ..lint import STDIN_NAME, Checked, LintResult
 
     checked: list[Checked] = []
     changed = 0
     notes: list[str] = []
+    refused: list[str] = []
     for item in result.checked:
         is_stdin = item.path == STDIN_NAME
         if not any(f.edit is not None for f in item.findings):
@@ -334,16 +387,62 @@ def _fix(
         if is_stdin:
             _echo_stdin(stdin, outcome.text, item.document)
         else:
-            write_file(item.path, outcome)
+            try:
+                write_file(item.path, outcome, within=_started_for(item.path, paths))
+            except UnsafeWriteError as error:
+                refused.append(f"Not fixed {_shown(item.path)}: {error}")
+                checked.append(item)
+                continue
+            except OSError as error:
+                refused.append(
+                    f"Not fixed {_shown(item.path)}: cannot write it: {error.strerror or error}"
+                )
+                checked.append(item)
+                continue
         checked.append(outcome.checked)
-        notes.extend(f"Fixed {item.path}: {edit.description}" for edit in outcome.applied)
+        notes.extend(f"Fixed {_shown(item.path)}: {edit.description}" for edit in outcome.applied)
     if not write:
         what = f"{changed} file{'s' if changed != 1 else ''} would be fixed"
         click.echo(f"{what}; run with --fix to apply." if changed else "Nothing to fix.", err=True)
-    elif not quiet:
-        for note in notes:
-            click.echo(note, file=out if fmt in ("text", "concise") else sys.stderr)
+    else:
+        # What was not written is said even with --quiet: the findings stay, unexplained else.
+        for note in [*([] if quiet else notes), *refused]:
+            text_out = fmt in ("text", "concise") and not (quiet and note in refused)
+            click.echo(note, file=out if text_out else sys.stderr)
     return LintResult(tuple(checked), result.empty), changed
+
+
+def _tolerate_any_text(stream: Any) -> None:
+    """Let ``stream`` print any ``str``: a file name that is not UTF-8 reaches msgkit as lone
+    surrogates, which strict encoding refuses; they print as ``\\udcff`` escapes instead
+    (which JSON and SARIF read back as the same string)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+        reconfigure(errors="backslashreplace")
+
+
+def _started_for(path: str, paths: tuple[str, ...]) -> str:
+    """The directory the lint of ``path`` was started for: the deepest directory named on the
+    command line that holds it, else the current directory."""
+    here = os.path.abspath(path)
+    best = os.curdir
+    depth = -1
+    for named in paths or (os.curdir,):
+        directory = os.path.abspath(named)
+        if not os.path.isdir(named) or directory == here:
+            continue
+        try:
+            inside = os.path.commonpath([here, directory]) == directory
+        except ValueError:
+            inside = False
+        if inside and len(directory) > depth:
+            best, depth = named, len(directory)
+    return best
+
+
+def _shown(path: str) -> str:
+    """A path as printed: bytes that are not UTF-8 (kept as surrogates) as \\x escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _echo_stdin(read: list[bytes], text: str | None, document: Any) -> None:

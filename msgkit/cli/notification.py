@@ -42,6 +42,13 @@ _MAX_BYTES = 1 << 20
     help="Read the fields from --query as well (unsigned notifications only; the body wins).",
 )
 @click.option(
+    "--block",
+    default=None,
+    metavar="NAME",
+    help="The block whose notify URL it was posted to (gather, record, ...): types a body "
+    "without ivr_block, and refuses one for another block.",
+)
+@click.option(
     "--transport",
     "transport_name",
     default=None,
@@ -53,6 +60,7 @@ def notification(
     content_type: str,
     query: str,
     query_fields: bool,
+    block: str | None,
     transport_name: str | None,
 ) -> None:
     """Parse the notification body in FILE (or - for stdin) and print it as JSON.
@@ -61,9 +69,17 @@ def notification(
     strings. Exit status: 0 when it parses (and the signature matches), 1 when it does not,
     2 on usage errors.
     """
-    from ..notifications import NotificationError, parse_notification
+    from ..notifications import BLOCK_NOTIFICATIONS, NotificationError, parse_notification
     from ..signatures import verify_signature
     from ..submit import ENV_ACCESS_TOKEN
+
+    if block is not None and block not in BLOCK_NOTIFICATIONS:
+        raise click.BadParameter(
+            f"{block!r} is not a block; the blocks are: {', '.join(BLOCK_NOTIFICATIONS)}",
+            param_hint="--block",
+        )
+    if block is not None and transport_name is not None:
+        raise click.UsageError("--block cannot be combined with --transport")
 
     if query_fields and (signature is not None or transport_name is not None):
         raise click.UsageError(
@@ -85,7 +101,9 @@ def notification(
     parsed: Notification
     try:
         if transport_name is None:
-            parsed = parse_notification(body, content_type, query, query_fields=query_fields)
+            parsed = parse_notification(
+                body, content_type, query, query_fields=query_fields, block=block
+            )
         else:
             parsed = _transport_parse(transport_name, body, content_type, query)
     except NotificationError as error:

@@ -38,7 +38,7 @@ def _session(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 @click.group()
 def sandbox() -> None:
-    """A local stand-in for the provider's Monitor endpoint and its notifications."""
+    """A local stand-in for the provider's IVR endpoints and their notifications."""
 
 
 @sandbox.command()
@@ -61,7 +61,8 @@ def sandbox() -> None:
     "--rate-limit",
     type=click.IntRange(min=1),
     default=None,
-    help="Monitor requests allowed per app per --rate-window (default: no limit).",
+    help="Requests allowed per app per --rate-window, for each block's endpoint on its own "
+    "(default: no limit).",
 )
 @click.option(
     "--rate-window",
@@ -75,7 +76,20 @@ def sandbox() -> None:
     type=click.FloatRange(min=0),
     default=0.0,
     show_default=True,
-    help="How long the monitor block runs before its notification.",
+    help="How long every block plays its msg before it does its work and notifies.",
+)
+@click.option(
+    "--answer-url",
+    metavar="URL",
+    default=None,
+    help="Where an incoming call's Answer notification goes (a call's own answer_url wins).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiply the seconds a request gives (Gather timeout, Record max_duration) by this.",
 )
 @click.option(
     "--recording-ttl",
@@ -221,6 +235,7 @@ def _print(data: dict[str, Any]) -> None:
 @click.option("--from", "from_", metavar="E164", help="Caller ID (default +6511111111).")
 @click.option("--to", metavar="E164", help="The dialled number (default +6522222222).")
 @click.option("--app-id", help="Owner of the call (default: the sandbox's application).")
+@click.option("--answer-url", metavar="URL", help="Send the call's Answer notification here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole call as JSON.")
 @wait_option(_WAIT_HELP)
 def call(
@@ -228,11 +243,13 @@ def call(
     from_: str | None,
     to: str | None,
     app_id: str | None,
+    answer_url: str | None,
     as_json: bool,
     wait: float,
 ) -> None:
     """Start a simulated incoming call; print its session."""
-    body = {k: v for k, v in (("from", from_), ("to", to), ("app_id", app_id)) if v is not None}
+    given = (("from", from_), ("to", to), ("app_id", app_id), ("answer_url", answer_url))
+    body = {k: v for k, v in given if v is not None}
     data = _request("POST", f"{_base(url)}/sandbox/calls", body, wait=wait)
     if as_json:
         _print(data)
@@ -280,6 +297,44 @@ def hangup(
 def show(session: str, url: str | None, wait: float) -> None:
     """Show a call's state and the notifications sent for it, as JSON."""
     _print(_request("GET", _call_url(url, session), wait=wait))
+
+
+@sandbox.command()
+@click.argument("session", callback=_session)
+@click.argument("digits")
+@click.option("--url", help=_URL_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the call as JSON.")
+@wait_option(_WAIT_HELP)
+def digits(session: str, digits: str, url: str | None, as_json: bool, wait: float) -> None:
+    """Press DIGITS (0-9, *, #) on the caller's keypad.
+
+    They finish a running Gather when it has its max_digits, or at a # (which is not part of
+    the digits); a # ends a running Record.
+    """
+    data = _request("POST", f"{_call_url(url, session)}/digits", {"digits": digits}, wait=wait)
+    if as_json:
+        _print(data)
+    else:
+        click.echo(f"{data['session']} pressed {digits}")
+
+
+@sandbox.command("dial-outcomes")
+@click.argument("outcomes", nargs=-1, metavar="NUMBER=OUTCOME...")
+@click.option("--url", help=_URL_HELP)
+@wait_option(_WAIT_HELP)
+def dial_outcomes(outcomes: tuple[str, ...], url: str | None, wait: float) -> None:
+    """Set what dialled and transferred-to numbers do: answered (the default), unanswered,
+    busy or failed; print every outcome set, as JSON.
+
+    Example: msgkit sandbox dial-outcomes +6591234567=busy
+    """
+    body: dict[str, Any] = {}
+    for item in outcomes:
+        number, sep, outcome = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NUMBER=OUTCOME", param_hint="OUTCOMES")
+        body[number] = outcome
+    _print(_request("POST", f"{_base(url)}/sandbox/dial-outcomes", body, wait=wait))
 
 
 def _call_url(url: str | None, session: str) -> str:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import CODES, Diagnostic
 from ..errors import InvalidSegmentError
-from ..schemas import schema
-from ..structure import is_valid
-from .compose import _compose, _Piece
 from .model import _INVALID, Document, Finding, Kind, _problem
-from .trees import PathKey, _Tree
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
+
+    from .compose import _Piece
+    from .trees import PathKey, _Tree
 
 _SECRET = "error_access_token_in_file"
 
@@ -83,7 +82,13 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-_PARAMS = tuple(k for k in schema("message")["properties"] if k not in ("msg", "segments"))
+@cache
+def _params() -> tuple[str, ...]:
+    """The request parameters a document may carry (read once, when a document is inspected;
+    a ``.msg`` file has none)."""
+    from ..schemas import schema
+
+    return tuple(k for k in schema("message")["properties"] if k not in ("msg", "segments"))
 
 
 def _inspect(
@@ -95,6 +100,8 @@ def _inspect(
     bom: bool,
     extra: list[Finding],
 ) -> Document:
+    from ..structure import is_valid  # here, not at the top: a .msg file needs none of it
+
     problems = list(extra)
 
     def add(
@@ -124,8 +131,8 @@ def _inspect(
 
     segments_ok = True
     if not is_valid("message", data):
-        errors = _schema_errors(data)
-        if errors is None:  # too deep for jsonschema to describe
+        checked = _schema_errors(data)
+        if checked is None:  # too deep for jsonschema to describe
             problems.append(
                 _problem(
                     path,
@@ -136,24 +143,36 @@ def _inspect(
                 )
             )
             return Document(path, kind, text, data, problems=tuple(problems), bom=bom, tree=tree)
+        errors, counted = checked
+        budget = _Budget(_DESCRIBED)
         for error in errors:
             if tuple(error.absolute_path)[:1] == ("segments",):
                 segments_ok = False
-            for message, offset, hint in _describe(error, tree, secret_paths):
+            for message, offset, hint in _describe(error, tree, secret_paths, budget):
                 add(message, offset, hint)
+        more = counted + budget.more
+        if more:
+            add(
+                f"{more:,} more problems with the document's keys and segments "
+                f"(only the first {_DESCRIBED:,} are described)",
+                tree.key(("segments",)) if "segments" in data else tree.value(()),
+                "fix the ones described first",
+            )
 
     markup: str | None = None
     pieces: tuple[_Piece, ...] | None = None
     if isinstance(data.get("msg"), str) and "segments" not in data:
         markup = data["msg"]
     elif isinstance(data.get("segments"), list) and segments_ok and "msg" not in data:
+        from .compose import _compose  # and the message model: for segments only
+
         try:
             _, composed, markup = _compose(data["segments"])
             pieces = tuple(composed)
         except InvalidSegmentError as error:
             add(f"a segment cannot be composed: {error}", tree.key(("segments",)))
             problems[-1] = _as_code(problems[-1], "error_malformed_params")
-    params = {k: data[k] for k in _PARAMS if isinstance(data.get(k), str)}
+    params = {k: data[k] for k in _params() if isinstance(data.get(k), str)}
     return Document(path, kind, text, data, markup, params, tuple(problems), bom, tree, pieces)
 
 
@@ -165,19 +184,64 @@ def _as_code(finding: Finding, code: str) -> Finding:
     return Finding(finding.path, diagnostic, finding.line, finding.column)
 
 
-def _schema_errors(data: Any) -> list[ValidationError] | None:
-    """What jsonschema says is wrong; ``None`` when the data is too deep for it."""
-    from ..schemas import validator
+# Schema problems of one document described in full; more are only counted. Describing one costs
+# jsonschema tens of microseconds, and a 1 MB document can hold a hundred thousand.
+_DESCRIBED = 1000
 
+
+class _Budget:
+    """How many more problems may be described, and how many were only counted."""
+
+    __slots__ = ("left", "more")
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.more = 0
+
+    def spend(self) -> bool:
+        """Whether one more problem may be described (else it is counted)."""
+        if self.left > 0:
+            self.left -= 1
+            return True
+        self.more += 1
+        return False
+
+
+def _schema_errors(data: Any) -> tuple[list[ValidationError], int] | None:
+    """What jsonschema says is wrong, and how many invalid segments were only counted;
+    ``None`` when the data is too deep for jsonschema.
+
+    Segments are checked one by one with the compiled schema, and only the first
+    ``_DESCRIBED`` invalid ones are given to jsonschema to describe.
+    """
+    from ..schemas import validator
+    from ..structure import is_valid
+
+    check = validator("message")
+    segments = data.get("segments") if isinstance(data, dict) else None
     try:
-        errors = list(validator("message").iter_errors(data))
+        if not isinstance(segments, list):
+            errors = list(check.iter_errors(data))
+            more = 0
+        else:
+            errors = list(check.iter_errors({**data, "segments": []}))
+            more = 0
+            for index, item in enumerate(segments):
+                if is_valid("message", {"segments": [item]}):
+                    continue
+                if len(errors) >= _DESCRIBED:
+                    more += 1
+                    continue
+                for error in check.iter_errors({"segments": [item]}):
+                    error.path[1] = index  # ("segments", 0, ...) in the one-item document
+                    errors.append(error)
     except RecursionError:
         return None
-    return sorted(errors, key=lambda e: [str(step) for step in e.absolute_path])
+    return sorted(errors, key=lambda e: [str(step) for step in e.absolute_path]), more
 
 
 def _describe(
-    error: ValidationError, tree: _Tree, secrets: set[PathKey]
+    error: ValidationError, tree: _Tree, secrets: set[PathKey], budget: _Budget
 ) -> Iterator[tuple[str, int | None, str | None]]:
     """Say a jsonschema error in the document's terms: (message, offset, hint)."""
     path: PathKey = tuple(error.absolute_path)
@@ -190,8 +254,10 @@ def _describe(
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = list(subschema.get("properties", {}))
         for key in instance:
-            if key in allowed or (*path, key) in secrets:
+            if key in allowed or (*path, key) in secrets or not budget.spend():
                 continue
+            import difflib
+
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             where = f" in {name}" if path else ""
             hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
@@ -224,6 +290,8 @@ def _describe(
         matching = [i for i, b in enumerate(branches) if b and all(k in instance for k in b)]
         names = [b[0] for b in branches if b]
         if not matching:
+            import difflib
+
             unknown = [k for k in instance if k not in names]
             close = difflib.get_close_matches(str(unknown[0]), names, 1, 0.6) if unknown else []
             hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
@@ -239,7 +307,7 @@ def _describe(
             return
         for sub in error.context or ():
             if sub.relative_schema_path and sub.relative_schema_path[0] == matching[0]:
-                yield from _describe(sub, tree, secrets)
+                yield from _describe(sub, tree, secrets, budget)
         return
     if keyword == "type":
         expected = value
@@ -249,12 +317,14 @@ def _describe(
         yield f"{name} must be a {expected}, not a {_type_name(instance)}", tree.value(path), hint
         return
     if keyword == "enum" and isinstance(instance, str) and isinstance(value, list):
+        import difflib
+
         close = difflib.get_close_matches(instance, [str(v) for v in value], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else None
         options = ", ".join(str(v) for v in value)
         yield f"{name} is {instance!r}; it must be one of {options}", tree.value(path), hint
         return
-    if keyword in ("maxLength", "pattern") and len(path) == 1 and path[0] in _PARAMS:
+    if keyword in ("maxLength", "pattern") and len(path) == 1 and path[0] in _params():
         return  # the offline checks report these with the provider's own status names
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
     yield f"{name}: {message}", tree.value(path), None

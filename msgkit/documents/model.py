@@ -6,14 +6,17 @@ file, with a safe :class:`Edit` when its fix can be written in the value's own q
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..diagnostics import CODES, Diagnostic, Fix, Severity
 from ..markup import line_column
-from .compose import _Piece, _value_index
-from .trees import PathKey, _Tree
+
+if TYPE_CHECKING:  # a .msg file needs neither: they are imported with JSON and YAML documents
+    from .compose import _Piece
+    from .trees import PathKey, _Tree
 
 Kind = Literal["msg", "json", "yaml"]
 
@@ -205,11 +208,13 @@ class Document:
         assert self.tree is not None and self.pieces is not None
         if offset is None:
             return self.tree.key(("segments",)), None
-        piece = next((p for p in self.pieces if p.start <= offset < p.end), None)
-        if piece is None:
-            piece = self.pieces[-1] if self.pieces else None
-        if piece is None:
+        if not self.pieces:
             return self.tree.key(("segments",)), None
+        # The pieces are in order and abut: the one that starts last at or before the offset.
+        found = bisect_right(self.pieces, offset, key=_piece_start) - 1
+        piece = self.pieces[max(found, 0)]
+        from .compose import _value_index
+
         for region in piece.regions:
             if region.start <= offset <= region.end:
                 index, _ = _value_index(region, offset)
@@ -225,6 +230,10 @@ class Document:
                         value_fix = Fix(start, end, fix.replacement, fix.description)
                 return self._string_where(region.path, region.value, index, value_fix)
         return self.tree.value(piece.item), None
+
+
+def _piece_start(piece: _Piece) -> int:
+    return piece.start
 
 
 def _problem(

@@ -6,7 +6,6 @@ Nothing here raises for a bad file: what goes wrong is a problem in the returned
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import stat
@@ -16,7 +15,6 @@ from typing import IO, Any
 
 from .inspect import _inspect, _markup_secrets
 from .model import Document, Finding, Kind, _problem, kind_of
-from .trees import _JSON_TOKEN, _JsonTree, _YamlTree
 
 # A msg is at most 1000 characters even on the generous reading; a message file a thousand
 # times that is not a message file, and is reported without being read whole.
@@ -204,6 +202,10 @@ def read_text(text: str, kind: Kind, path: str, *, bom: bool = False) -> Documen
 
 
 def _read_json(text: str, path: str, bom: bool) -> Document:
+    import json  # here, as in the other JSON and YAML readers: a .msg file needs none of it
+
+    from .trees import _JsonTree
+
     duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -232,6 +234,9 @@ def _read_json(text: str, path: str, bom: bool) -> Document:
         return Document(path, "json", text, problems=(problem,), bom=bom)
     except RecursionError:
         return Document(path, "json", text, problems=(_nested(path, text),), bom=bom)
+    crowded = _json_crowded(text)
+    if crowded is not None:
+        return Document(path, "json", text, problems=(_crowded(path, text, crowded),), bom=bom)
     tree = _JsonTree(text)
     extra = []
     if duplicated:
@@ -240,11 +245,51 @@ def _read_json(text: str, path: str, bom: bool) -> Document:
 
 
 _JSON_HINT = 'fix the JSON syntax; a message document looks like {"msg": "..."}'
+
+# A message document has a handful of keys and values (a msg, its parameters, at most some
+# hundreds of segments). One with tens of thousands is no message document, and describing each
+# of them would cost more than reading them: it is reported once, as it is.
+MAX_VALUES = 20_000
+
+
+def _crowded(path: str, text: str, offset: int) -> Finding:
+    return _problem(
+        path,
+        text,
+        f"the document has more than {MAX_VALUES:,} keys and values; a message document has a "
+        "handful",
+        offset=offset,
+        hint="a msg is at most 1000 characters: is this really a message file?",
+    )
+
+
+def _json_crowded(text: str) -> int | None:
+    """Offset of the key or value past the first ``MAX_VALUES`` of valid JSON text, if any.
+
+    Every key and value but the first follows one of , : [ { so counting those (inside strings
+    too) bounds them from above; only text over the bound has its tokens counted.
+    """
+    bound = 1 + sum(text.count(c) for c in ",:[{")
+    if bound <= MAX_VALUES:
+        return None
+    from .trees import _JSON_TOKEN
+
+    seen = 0
+    for token in _JSON_TOKEN.finditer(text):
+        if text[token.start()] not in ",:]}":
+            seen += 1
+            if seen > MAX_VALUES:
+                return token.start()
+    return None
+
+
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
 def _long_number(text: str) -> int | None:
     """Offset of the first integer in JSON text longer than ``int()`` converts."""
+    from .trees import _JSON_TOKEN
+
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
     for token in _JSON_TOKEN.finditer(text):
         value = token.group()
@@ -258,6 +303,8 @@ def _json_duplicates(text: str) -> dict[str, int]:
 
     One pass over the tokens of text already known to be valid JSON.
     """
+    from .trees import _JSON_TOKEN
+
     found: dict[str, int] = {}
     stack: list[set[str] | None] = []  # the keys seen in each open object; None for a list
     previous: re.Match[str] | None = None
@@ -271,6 +318,8 @@ def _json_duplicates(text: str) -> dict[str, int]:
             if stack:
                 stack.pop()
         elif first == ":" and previous is not None and stack and stack[-1] is not None:
+            import json
+
             literal = previous.group()
             name = json.loads(literal) if "\\" in literal else literal[1:-1]
             if name in stack[-1]:
@@ -301,13 +350,15 @@ def _nested(path: str, text: str) -> Finding:
     return _problem(path, text, "the document is nested too deeply", offset=0, hint=_FLAT)
 
 
-def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
-    """Offset of the collection that nests deeper than ``_MAX_YAML_DEPTH``, if one does.
+def _yaml_shape(loader_class: Any, text: str) -> tuple[int, bool] | None:
+    """Where the YAML first nests deeper than ``_MAX_YAML_DEPTH`` or holds more than
+    ``MAX_VALUES`` keys and values: (offset, whether it is the nesting); ``None`` when neither.
 
-    Parsing events is iterative, so this is safe where composing is not; it runs only when the
-    text has enough [, {, - and : in it to nest that deep at all.
+    Parsing events is iterative, so this is safe where composing is not, and it stops where it
+    finds out. It runs only when the text has enough [, {, -, :, ? and , in it to nest that deep
+    at all (every node but the first follows one of them).
     """
-    if sum(text.count(c) for c in "[{-:?") <= _MAX_YAML_DEPTH:
+    if sum(text.count(c) for c in "[{-:?,") <= _MAX_YAML_DEPTH:
         return None
     import yaml
 
@@ -323,34 +374,75 @@ def _yaml_too_deep(loader_class: Any, text: str) -> int | None:
         return _yaml_deeper_than_limit(loader_class, text[: mark.index])
 
 
-def _yaml_deeper_than_limit(loader_class: Any, text: str) -> int | None:
+def _yaml_deeper_than_limit(loader_class: Any, text: str) -> tuple[int, bool] | None:
     import yaml
 
     loader = loader_class(text)
     depth = 0
+    nodes = 0
     try:
         while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_VALUES:
+                    return (int(event.start_mark.index) if event.start_mark else 0), False
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > _MAX_YAML_DEPTH:
-                    return int(event.start_mark.index) if event.start_mark else 0
+                    return (int(event.start_mark.index) if event.start_mark else 0), True
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # libyaml refuses deep flow collections itself, reading ahead of the events (in the
+        # text before where it stopped too, then): what it stopped on is nesting when that many
+        # collections are open there.
+        mark = error.problem_mark or error.context_mark
+        at = int(mark.index) if mark is not None else len(text)
+        if _flow_depth(text, at) > _MAX_YAML_DEPTH:
+            return at, True
+        raise
     finally:
         loader.dispose()
     return None
 
 
+def _flow_depth(text: str, end: int) -> int:
+    """How many flow collections are open at ``end``, counting brackets (an estimate: it is
+    asked only where the parser has already failed)."""
+    opened = text.count("[", 0, end) + text.count("{", 0, end)
+    return opened - text.count("]", 0, end) - text.count("}", 0, end)
+
+
 def _read_yaml(text: str, path: str, bom: bool) -> Document:
     import yaml
 
+    from .trees import _YamlTree
+
+    # Text from a file is UTF-8 and has none; text given to lint_text may (libyaml cannot
+    # encode it, PyYAML refuses it).
+    surrogate = re.search("[\ud800-\udfff]", text)
+    if surrogate is not None:
+        problem = _problem(
+            path,
+            text,
+            f"U+{ord(surrogate.group()):04X} is a lone surrogate, not a character: "
+            "YAML cannot hold it",
+            offset=surrogate.start(),
+            hint="check the text's encoding",
+        )
+        return Document(path, "yaml", text, problems=(problem,), bom=bom)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        deep = _yaml_too_deep(loader_class, text)
+        shape = _yaml_shape(loader_class, text)
     except yaml.YAMLError:
-        deep = None  # reported below, as the loader finds it
-    if deep is not None:
-        problem = _problem(path, text, "the document is nested too deeply", offset=deep, hint=_FLAT)
+        shape = None  # reported below, as the loader finds it
+    if shape is not None:
+        at, deep = shape
+        problem = (
+            _problem(path, text, "the document is nested too deeply", offset=at, hint=_FLAT)
+            if deep
+            else _crowded(path, text, at)
+        )
         return Document(path, "yaml", text, problems=(problem,), bom=bom)
     loader = loader_class(text)
     try:

@@ -72,10 +72,17 @@ class SandboxProcess:
         return response.json()
 
     def call(
-        self, from_: str | None = None, to: str | None = None, *, app_id: str | None = None
+        self,
+        from_: str | None = None,
+        to: str | None = None,
+        *,
+        app_id: str | None = None,
+        answer_url: str | None = None,
     ) -> str:
-        """Start a simulated call; return its session."""
-        body = {k: v for k, v in (("from", from_), ("to", to), ("app_id", app_id)) if v}
+        """Start a simulated call (its Answer notification to ``answer_url``); return its
+        session."""
+        given = (("from", from_), ("to", to), ("app_id", app_id), ("answer_url", answer_url))
+        body = {k: v for k, v in given if v}
         session: str = self._json("POST", "/sandbox/calls", body)["session"]
         return session
 
@@ -92,6 +99,18 @@ class SandboxProcess:
         if duration_seconds is not None:
             body["duration_seconds"] = duration_seconds
         result: dict[str, Any] = self._json("POST", f"/sandbox/calls/{session}/hangup", body)
+        return result
+
+    def digits(self, session: str, digits: str) -> dict[str, Any]:
+        """Press keys on the caller's keypad (a running Gather or Record hears them)."""
+        result: dict[str, Any] = self._json(
+            "POST", f"/sandbox/calls/{session}/digits", {"digits": digits}
+        )
+        return result
+
+    def dial_outcomes(self, outcomes: dict[str, str]) -> dict[str, str]:
+        """Set what numbers do when dialled or transferred to (``answered`` by default)."""
+        result: dict[str, str] = self._json("POST", "/sandbox/dial-outcomes", outcomes)["outcomes"]
         return result
 
     def get_call(self, session: str) -> dict[str, Any]:

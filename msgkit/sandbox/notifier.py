@@ -14,20 +14,20 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 
 from .logs import sandbox_logger
 from .settings import SandboxSettings
-from .state import Call
 from .wire import SIGNATURE_HEADER, encode, sign
 
-__all__ = ["Attempt", "Delivery", "Notifier"]
+__all__ = ["Attempt", "Delivery", "Notifier", "Owner"]
 
 log = sandbox_logger()
-# A monitored call makes three notifications; the listing keeps those of the calls kept.
-_DELIVERIES_PER_CALL = 3
+# A monitored call with a few blocks makes a dozen notifications; the listing keeps about
+# those of the calls kept.
+_DELIVERIES_PER_CALL = 12
 
 _MAX_BACKOFF = 30.0
 _ids = itertools.count(1)
@@ -47,7 +47,7 @@ class Attempt:
 class Delivery:
     """One notification and what became of it."""
 
-    kind: Literal["block", "monitor_file"]
+    kind: Literal["block", "monitor_file", "answer"]
     url: str
     fields: dict[str, str]
     body: bytes
@@ -70,6 +70,15 @@ class Delivery:
         }
 
 
+class Owner(Protocol):
+    """What the notifier needs of a call (``state.Call`` has it). A protocol, so that this
+    module does not import the state that records its deliveries."""
+
+    session: str
+    deliveries: list[Delivery]
+    send_lock: asyncio.Lock
+
+
 class Notifier:
     """Sends deliveries with one shared HTTP client; ``aclose`` waits briefly, then cancels."""
 
@@ -83,8 +92,8 @@ class Notifier:
 
     def make(
         self,
-        call: Call,
-        kind: Literal["block", "monitor_file"],
+        call: Owner,
+        kind: Literal["block", "monitor_file", "answer"],
         url: str,
         fields: Mapping[str, str],
         access_token: str,
@@ -95,14 +104,14 @@ class Notifier:
         self.deliveries.append(delivery)
         return delivery
 
-    def send(self, call: Call, deliveries: list[Delivery]) -> asyncio.Task[None]:
+    def send(self, call: Owner, deliveries: list[Delivery]) -> asyncio.Task[None]:
         """Deliver in order, in the background."""
         task = asyncio.get_running_loop().create_task(self._send_in_order(call, deliveries))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _send_in_order(self, call: Call, deliveries: list[Delivery]) -> None:
+    async def _send_in_order(self, call: Owner, deliveries: list[Delivery]) -> None:
         async with call.send_lock:
             for delivery in deliveries:
                 await self._deliver(delivery)

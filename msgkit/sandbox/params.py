@@ -14,7 +14,13 @@ from ..config import Config
 from ..errors import MsgkitError
 from ..validation import validate
 
-__all__ = ["REQUIRED", "MalformedParamsError", "check_request", "decode_params"]
+__all__ = [
+    "REQUIRED",
+    "MalformedParamsError",
+    "check_block_request",
+    "check_request",
+    "decode_params",
+]
 
 REQUIRED = ("app_id", "access_token", "session")
 # The order in which the provider's answer names the first problem: msg first, as it is parsed
@@ -62,3 +68,35 @@ def check_request(params: Mapping[str, str], config: Config) -> str | None:
             if diagnostic.field == field:
                 return diagnostic.code
     return None
+
+
+def check_block_request(block: str, params: Mapping[str, str], config: Config) -> str | None:
+    """The status of the first problem with a ``block`` request's parameters (``None``: none).
+
+    The rules are the block's request schema, read through ``validate_request`` (the same
+    checks ``msgkit lint`` runs on a message file naming that block): the sandbox never
+    repeats a limit. A missing parameter comes first, then msg (parsed first), then the rest
+    in the schema's order. Parameters the block does not take are ignored, as the provider
+    ignores them; an empty optional parameter is an absent one.
+    """
+    from ..blocks import BLOCKS
+    from ..validation import validate_request
+
+    row = BLOCKS[block]
+    given = {
+        k: v
+        for k, v in params.items()
+        if k in row.params and k not in ("app_id", "access_token") and (v or k in row.required)
+    }
+    report = validate_request(block, given, config=config)
+    errors = [d for d in report.errors if d.code != "warning_"]
+    if not errors:
+        return None
+    order = ["msg", *row.params]
+
+    def rank(code: str, field: str | None) -> tuple[int, int]:
+        missing = code.endswith("_param_missing")
+        return (0 if missing else 1, order.index(field) if field in order else len(order))
+
+    first = min(errors, key=lambda d: rank(d.code, d.field))
+    return first.code

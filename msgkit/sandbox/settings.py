@@ -18,6 +18,10 @@ class SandboxSettings:
     notification goes out; the session answers ``error_session_not_ready`` meanwhile.
     ``retry_notifications`` is how many times a failed delivery is retried (the provider
     itself never retries: 0 is the faithful default).
+    ``answer_url`` is where an incoming call's Answer notification goes (a call's own
+    ``answer_url`` wins). ``time_scale`` multiplies the durations a request gives in seconds
+    (a Gather's ``timeout``, a Record's ``max_duration``), so 0.01 makes a 10-second timeout
+    a tenth of a second; ``block_seconds`` is not scaled.
     """
 
     app_id: str = "sandbox"
@@ -36,13 +40,21 @@ class SandboxSettings:
     max_calls: int = 10_000
     currency: str = "SGD"
     rate: str = "0.0200"
+    answer_url: str | None = None
+    time_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.app_id:
             raise ValueError("app_id must not be empty")
         if not self.access_token:
             raise ValueError("access_token must not be empty")
-        for name in ("rate_window", "recording_ttl", "recording_seconds", "notify_timeout"):
+        for name in (
+            "rate_window",
+            "recording_ttl",
+            "recording_seconds",
+            "notify_timeout",
+            "time_scale",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         for name in ("block_seconds", "retry_backoff"):
@@ -54,6 +66,12 @@ class SandboxSettings:
             raise ValueError("rate_limit must be at least 1")
         if not 0 <= self.retry_notifications <= 10:
             raise ValueError("retry_notifications must be between 0 and 10")
+        if self.answer_url is not None and not (
+            self.answer_url.lower().startswith(("http://", "https://"))
+            and len(self.answer_url) <= 4000
+            and not any(c.isspace() for c in self.answer_url)
+        ):
+            raise ValueError("answer_url must be an http(s) URL of at most 4000 characters")
         if self.max_calls < 1:
             raise ValueError("max_calls must be at least 1")
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .notifier import Delivery
 
 __all__ = [
+    "OUTCOMES",
+    "BlockJob",
     "Call",
     "CallEndedError",
     "Calls",
@@ -73,12 +75,39 @@ class MonitorJob:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "block": "monitor",
             "txn_ref": self.txn_ref,
             "tag": self.tag,
             "msg": self.msg,
             "notify_url": self.notify_url,
             "monitor_notify_url": self.monitor_notify_url,
         }
+
+
+# What a dialled (or transferred-to) number does; "answered" unless the control API says.
+OUTCOMES = ("answered", "unanswered", "busy", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockJob:
+    """An accepted request for a block other than Monitor."""
+
+    block: str
+    txn_ref: str
+    accepted_at: float
+    params: dict[str, str]
+
+    @property
+    def notify_url(self) -> str | None:
+        return self.params.get("notify_url") or None
+
+    @property
+    def tag(self) -> str | None:
+        return self.params.get("tag") or None
+
+    def to_json(self) -> dict[str, Any]:
+        shown = {k: v for k, v in self.params.items() if k not in ("app_id", "access_token")}
+        return {"block": self.block, "txn_ref": self.txn_ref, "params": shown}
 
 
 @dataclass(slots=True, eq=False)
@@ -101,10 +130,42 @@ class Call:
     # Notifications of one call go out one after the other, in the order they were made.
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     block_task: asyncio.Task[None] | None = None
+    direction: Literal["incoming", "outgoing"] = "incoming"
+    # The session rules (enforced here, independently of msgkit.Call): the block running,
+    # hold, the End block sent, and the blocks accepted so far.
+    running: BlockJob | MonitorJob | None = None
+    on_hold: bool = False
+    ending: str | None = None
+    continue_on_failure: bool = False
+    history: list[BlockJob | MonitorJob] = field(default_factory=list)
+    digits: str = ""
+    finished: dict[str, str] = field(default_factory=dict)  # the last block's own fields
+    digits_done: asyncio.Event = field(default_factory=asyncio.Event)
+    room: str | None = None
 
     @property
     def state(self) -> Literal["ongoing", "ended"]:
         return "ongoing" if self.ended_at is None else "ended"
+
+    def fields(self) -> dict[str, str]:
+        """The numbers a notification of this call carries: from/to, or dest when dialled."""
+        if self.direction == "outgoing":
+            return {"dest": self.to}
+        return {"from": self.from_, "to": self.to}
+
+    def session_rule(self, block: str, *, force: bool = False) -> str:
+        """The provider's answer to ``block`` on this call now, by the session rules."""
+        if self.ended_at is not None or self.ending is not None:
+            return "error_session_ended"
+        if block == "hangup" and force:
+            return "success_ok"
+        if block == "unhold":
+            return "success_ok" if self.on_hold else "error_session_not_on_hold"
+        if self.on_hold or self.block == "running":
+            return "error_session_not_ready"
+        if block == "monitor" and self.monitor is not None:
+            return "error_monitor_in_progress"
+        return "success_ok"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +175,12 @@ class Call:
             "to": self.to,
             "state": self.state,
             "block": self.block,
+            "direction": self.direction,
+            "running": None if self.running is None else self.running.to_json(),
+            "on_hold": self.on_hold,
+            "ending": self.ending,
+            "room": self.room,
+            "blocks": [job.to_json() for job in self.history],
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "duration_seconds": self.duration_seconds,
@@ -143,9 +210,19 @@ class Calls:
     def __iter__(self) -> Iterator[Call]:
         return iter(list(self._calls.values()))  # a copy: callers may create calls meanwhile
 
-    def create(self, *, app_id: str, from_: str, to: str, now: float) -> Call:
+    def create(
+        self,
+        *,
+        app_id: str,
+        from_: str,
+        to: str,
+        now: float,
+        direction: Literal["incoming", "outgoing"] = "incoming",
+    ) -> Call:
         session = "S" + secrets.token_hex(10)
-        call = Call(session=session, app_id=app_id, from_=from_, to=to, started_at=now)
+        call = Call(
+            session=session, app_id=app_id, from_=from_, to=to, started_at=now, direction=direction
+        )
         self._calls[session] = call
         self._forget_old()
         return call
@@ -178,14 +255,44 @@ class Calls:
             return "error_invalid_session", None
         if call.app_id != app_id:
             return "error_session_access_denied", None
-        if call.ended_at is not None:
-            return "error_session_ended", None
-        if call.block == "running":
-            return "error_session_not_ready", None
-        if call.monitor is not None:
-            return "error_monitor_in_progress", None
+        status = call.session_rule("monitor")
+        if status != "success_ok":
+            return status, None
         call.monitor = job
         call.block = "running"
+        call.running = job
+        call.history.append(job)
+        return "success_ok", call
+
+    def start_block(self, session: str, app_id: str, job: BlockJob) -> tuple[str, Call | None]:
+        """Apply the session rules to a block other than Monitor and Dial; on ``success_ok``
+        the block runs on the call."""
+        call = self._calls.get(session)
+        if call is None:
+            return "error_invalid_session", None
+        if call.app_id != app_id:
+            return "error_session_access_denied", None
+        force = job.block == "hangup" and job.params.get("force") == "enabled"
+        status = call.session_rule(job.block, force=force)
+        if status != "success_ok":
+            return status, None
+        if call.block_task is not None:  # a forced hangup cuts the running block short
+            call.block_task.cancel()
+            call.block_task = None
+        if job.block == "hold":
+            call.on_hold = True
+        elif job.block == "unhold":
+            call.on_hold = False
+        elif job.block in ("transfer", "hangup"):
+            call.ending = job.block
+            call.continue_on_failure = (
+                job.block == "transfer" and job.params.get("on_failure") == "continue"
+            )
+        call.block = "running"
+        call.running = job
+        call.history.append(job)
+        call.digits = ""
+        call.digits_done = asyncio.Event()
         return "success_ok", call
 
     def hang_up(self, session: str, *, now: float, duration: float | None = None) -> Call:
@@ -196,6 +303,7 @@ class Calls:
         call.ended_at = now
         call.duration_seconds = duration if duration is not None else now - call.started_at
         call.block = "idle"
+        call.on_hold = False
         if call.block_task is not None:
             call.block_task.cancel()
             call.block_task = None

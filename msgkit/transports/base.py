@@ -160,6 +160,7 @@ STATUSES: dict[str, str] = {
     "error_session_ended": "the session has ended or expired",
     "error_session_not_ready": "the session is still processing the previous request; wait for "
     "its notification",
+    "error_session_not_on_hold": "the call is not on hold, so it cannot be taken off hold",
     "error_monitor_in_progress": "this call is already being monitored",
     "error_rate_limit_exceeded": "the request limit for this API was exceeded",
     "error_internal_server_error": "unexpected error at the provider; contact its support",
@@ -182,6 +183,7 @@ _ERROR_CLASSES: dict[str, type[ApiError]] = {
     "error_session_access_denied": SessionError,
     "error_session_ended": SessionError,
     "error_session_not_ready": SessionNotReadyError,
+    "error_session_not_on_hold": SessionError,
     "error_monitor_in_progress": MonitorInProgressError,
     "error_rate_limit_exceeded": RateLimitError,
     "error_internal_server_error": InternalServerError,
