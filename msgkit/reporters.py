@@ -242,7 +242,7 @@ def _concise(
 def finding_record(finding: Finding) -> dict[str, Any]:
     """A finding as the JSON formats write it (``msgkit lint`` and ``msgkit submit``)."""
     return {
-        "path": _printable(finding.path),
+        "path": finding.path,
         "line": finding.line,
         "column": finding.column,
         "end_line": finding.end_line,
