@@ -648,6 +648,8 @@ def check_msg(markup: str, config: Config, c: _Collector | None = None) -> list[
             offset=problem.offset,
             hint=hint,
             fix=fix,
+            # an escape fix runs on past the stray character, which is what is pointed at
+            length=1 if fix is not None and fix.replacement[:1] == "&" else None,
         )
     c.count("error_msg_invalid_xml", result.more)
     if not result.problems:
@@ -679,16 +681,54 @@ def _quote_fix(markup: str, offset: int, hint: str | None) -> tuple[str | None, 
     return f"write it as {written}, with the quotes (msgkit lint --fix does this)", fix
 
 
+# Outside markup: an '&' that starts no reference, and a '<' that can start no tag, comment,
+# CDATA section or processing instruction, are certainly stray.
+_STRAY_IN_TEXT = re.compile(
+    r"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][^\s&<>\"';]*);)|<(?![A-Za-z_:/!?\u00c0-\uffff])"
+)
+# A '<' that may start markup, and the markup that is stepped over unchanged when it is whole.
+_MARKUP_START = re.compile(r"<(?=[A-Za-z_:/!?\u00c0-\uffff])")
+_WHOLE_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|</?[^\s<>!?/][^<>]*>", re.S)
+
+
 def _escape_fix(markup: str, offset: int, hint: str | None) -> Fix | None:
-    """The safe fix for a stray ``&`` or ``<``: escape that one character."""
+    """The safe fix for a stray ``&`` or ``<``: escape it, and with it every certainly stray
+    ``&`` and ``<`` after it in the text, in one edit.
+
+    libxml2 reports one problem at a time; escaping them all at once keeps ``--fix`` to a
+    round or two (and linear) however many stray characters a msg holds. Whole tags, comments,
+    CDATA sections and processing instructions are stepped over unchanged; the edit ends before
+    the first ``<`` that may start markup but does not.
+    """
     if not hint or not hint.startswith("escape it as") or offset >= len(markup):
         return None
     char = markup[offset]
-    if char == "&":
-        return Fix(offset, offset + 1, "&amp;", "escaped '&' as '&amp;'")
-    if char == "<":
-        return Fix(offset, offset + 1, "&lt;", "escaped '<' as '&lt;'")
-    return None
+    if char not in "&<":
+        return None
+    parts = ["&amp;" if char == "&" else "&lt;"]
+    count = 1
+    at = offset + 1
+    while True:
+        found = _MARKUP_START.search(markup, at)
+        stop = found.start() if found is not None else len(markup)
+        text, more = _STRAY_IN_TEXT.subn(
+            lambda m: "&amp;" if m.group() == "&" else "&lt;", markup[at:stop]
+        )
+        parts.append(text)
+        count += more
+        whole = _WHOLE_MARKUP.match(markup, stop) if found is not None else None
+        if whole is None:
+            break
+        parts.append(whole.group())
+        at = whole.end()
+    replacement = "".join(parts)
+    # What follows the last escaped character is left as it is, out of the edit.
+    same = 0
+    while same < stop - offset - 1 and markup[stop - 1 - same] == replacement[-1 - same]:
+        same += 1
+    name = "'&' as '&amp;'" if char == "&" else "'<' as '&lt;'"
+    description = f"escaped {name}" if count == 1 else f"escaped {count} stray '&' and '<'"
+    return Fix(offset, stop - same, replacement[: len(replacement) - same], description)
 
 
 def check_params(
