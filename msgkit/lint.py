@@ -392,7 +392,7 @@ def check_target(
     """Read and check one target of :func:`collect` as ``options`` say for its path."""
     checked = check_document(read_target(target, stdin, stdin_kind), options.config_for(target))
     if options.report_unused_ignores:
-        checked = _report_unused(checked, options)
+        checked = report_unused(checked, options)
     return checked
 
 
@@ -424,7 +424,7 @@ def lint(
         if added:
             checked = [_add(c, added[c.path]) if c.path in added else c for c in checked]
     if options.report_unused_ignores:
-        checked = [_report_unused(c, options) for c in checked]
+        checked = [report_unused(c, options) for c in checked]
     return LintResult(tuple(checked), tuple(empty))
 
 
@@ -440,7 +440,8 @@ def _add(checked: Checked, findings: list[Finding]) -> Checked:
     )
 
 
-def _report_unused(checked: Checked, options: LintOptions) -> Checked:
+def report_unused(checked: Checked, options: LintOptions) -> Checked:
+    """``checked`` with its unused suppressions reported, as ``--report-unused-ignores`` does."""
     from .suppressions import directives, unused
 
     found = directives(checked.document)

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..documents import MAX_FILE_BYTES, Document, Edit, Finding, Kind, read_bytes, read_stdin
-from ..lint import Checked, LintOptions, PathNotFoundError, check_document, collect
+from ..lint import (
+    Checked,
+    LintOptions,
+    PathNotFoundError,
+    check_document,
+    collect,
+    report_unused,
+)
 from ..settings import SettingsError, load_settings
 from .positions import LineIndex
 
@@ -131,38 +138,12 @@ def _check(
     document = read_buffer(text, kind, path)
     checked = check_document(document, options.config_for(path))
     if options.report_unused_ignores:
-        checked = _with_unused(checked, options)
+        checked = report_unused(checked, options)
     _RECENT.pop(path, None)
     _RECENT[path] = (text, document, checked, options)
     while len(_RECENT) > _RECENT_SIZE:
         _RECENT.pop(next(iter(_RECENT)))
     return document, checked, options, problem
-
-
-def _with_unused(checked: Checked, options: LintOptions) -> Checked:
-    """``checked`` with its unused suppressions reported, as ``--report-unused-ignores`` does."""
-    from ..suppressions import directives, unused
-
-    found = directives(checked.document)
-    if not found:
-        return checked
-    config = options.config_for(checked.path)
-    extra = [
-        f
-        for f in unused(checked.path, found, checked.suppressed)
-        if config.wants(f.code, f.severity)
-    ]
-    if not extra:
-        return checked
-    findings = sorted((*checked.findings, *extra), key=_file_order)
-    return dataclasses.replace(checked, findings=tuple(findings))
-
-
-def _file_order(finding: Finding) -> tuple[int, int, int]:
-    """The order ``msgkit lint`` reports in: findings with no position first, then by place."""
-    if finding.line is None:
-        return (0, 0, 0)
-    return (1, finding.line, finding.column or 0)
 
 
 def _placed(finding: Finding, index: LineIndex | None, shift: int) -> Problem:
