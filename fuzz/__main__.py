@@ -200,6 +200,8 @@ def _all(args: argparse.Namespace) -> int:
         command = [sys.executable, "-m", "fuzz", name, "--runs", str(args.runs)]
         if args.plain:
             command.append("--plain")
+        if args.seed:
+            command += ["--seed", str(args.seed)]
         if args.max_time is not None:
             command += ["--max-time", str(args.max_time)]
         started = time.monotonic()
@@ -241,7 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the mutation loop without atheris, even if it is there",
     )
-    parser.add_argument("--seed", type=int, default=0, help="the mutation loop's random seed")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="the random seed (the mutation loop's, or libFuzzer's when not 0)",
+    )
     parser.add_argument(
         "--replay", nargs="+", metavar="FILE", help="run these inputs (or folders) once and stop"
     )
@@ -264,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     if plain:
         runs = args.runs if args.runs >= 0 else sys.maxsize
         return _plain_loop(args.target, runs, args.max_time, args.seed)
+    if args.seed:  # the same inputs every run (libFuzzer picks a random seed for 0)
+        extra = [f"-seed={args.seed}", *extra]
     return _atheris(args.target, args.runs, args.max_time, extra)
 
 

@@ -193,10 +193,11 @@ _CONTENT_TYPES = (
 
 
 def _check_notification(result: Any) -> None:
-    from msgkit.notifications import MonitorFileNotification, MonitorNotification
+    from msgkit.notifications import Notification
 
+    # Every block's notification (a plain BlockNotification for a block msgkit does not know)
     check(
-        isinstance(result, (MonitorNotification, MonitorFileNotification)),
+        isinstance(result, Notification),
         f"parse_notification() returned {type(result).__name__}",
     )
     for name in ("session", "txn_ref", "call_state"):
