@@ -293,28 +293,24 @@ def _recording(
             problem=f"{facts.name} is not audio the provider plays; a {GAP_SECONDS:g} s gap "
             "stands in for it",
         )
+
+    def stand_in(why: str) -> tuple[Samples, PreviewSegment]:
+        return silence(GAP_SECONDS), PreviewSegment(
+            "audio",
+            0.0,
+            0.0,
+            url=url,
+            format=facts.describe(),
+            fetched=True,
+            problem=f"{why}; a {GAP_SECONDS:g} s gap stands in for it",
+        )
+
     try:
         decoded = decode(download.body, facts.format, max_seconds)
     except PreviewError as error:
-        return silence(GAP_SECONDS), PreviewSegment(
-            "audio",
-            0.0,
-            0.0,
-            url=url,
-            format=facts.describe(),
-            fetched=True,
-            problem=f"{error}; a {GAP_SECONDS:g} s gap stands in for it",
-        )
+        return stand_in(str(error))
     if not len(decoded.samples):
-        return silence(GAP_SECONDS), PreviewSegment(
-            "audio",
-            0.0,
-            0.0,
-            url=url,
-            format=facts.describe(),
-            fetched=True,
-            problem=f"it holds no audio; a {GAP_SECONDS:g} s gap stands in for it",
-        )
+        return stand_in("it holds no audio")
     problem = None
     if decoded.cut:
         problem = f"only its first {max_seconds:g} s are previewed"

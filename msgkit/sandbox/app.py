@@ -198,15 +198,21 @@ class SandboxApp:
 
     # -- the provider's endpoint ------------------------------------------------------------
 
-    async def monitor(self, request: Request) -> Response:
+    async def _request_params(self, request: Request) -> dict[str, str] | Response:
+        """A block request's parameters, or the provider's answer when they cannot be read."""
         if request.method not in ("GET", "POST"):
             return _status("error_invalid_http_method")
         try:
-            params = await self._params(request)
+            return await self._params(request)
         except BodyTooLargeError:
             return _status("error_malformed_params", 413)
         except MalformedParamsError:
             return _status("error_malformed_params")
+
+    async def monitor(self, request: Request) -> Response:
+        params = await self._request_params(request)
+        if isinstance(params, Response):
+            return params
         status = self._monitor(params)
         log.info("monitor session=%s: %s", params.get("session", "-"), status)
         return _status(status)
@@ -281,14 +287,9 @@ class SandboxApp:
 
     def _block_handler(self, block: str) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
-            if request.method not in ("GET", "POST"):
-                return _status("error_invalid_http_method")
-            try:
-                params = await self._params(request)
-            except BodyTooLargeError:
-                return _status("error_malformed_params", 413)
-            except MalformedParamsError:
-                return _status("error_malformed_params")
+            params = await self._request_params(request)
+            if isinstance(params, Response):
+                return params
             answer = self._block(block, params, self.base_url(request))
             log.info("%s session=%s: %s", block, params.get("session", "-"), answer["status"])
             return _json(answer)
